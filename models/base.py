@@ -1,0 +1,224 @@
+"""One interface per role: face embedder, spoof classifier, soft-biometric estimator.
+
+Every model takes the same input, so explainers never care which model they explain:
+``crops``: (B, S, S, 3) float32 RGB in [0, 255], S = ``model.crop_spec.size``, produced from an image
+and a detected face by ``model.crop``. Each model converts colour order and range once, in
+:meth:`InputSpec.apply`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from xai.faces import DetectedFace, align_five_points, square_crop
+
+ROOT = Path(__file__).resolve().parents[1]
+CARDS_DIR = ROOT / "models" / "cards"
+
+
+class ModelUnavailableError(RuntimeError):
+    """The model's files are missing or broken; the message says how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputSpec:
+    """How a model wants its pixels: ``(x[..., order] - mean) * scale`` from RGB in [0, 255]."""
+
+    colour_order: str = "RGB"
+    mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    scale: float = 1.0
+
+    def apply(self, crops: torch.Tensor) -> torch.Tensor:
+        """(B, S, S, 3) float32 RGB [0, 255] to the model's input range and colour order."""
+        if self.colour_order == "BGR":
+            crops = crops.flip(-1)
+        mean = torch.tensor(self.mean, dtype=crops.dtype, device=crops.device)
+        return (crops - mean) * self.scale
+
+    def describe(self) -> str:
+        mean = "0" if not any(self.mean) else "(" + ", ".join(f"{m:g}" for m in self.mean) + ")"
+        return f"{self.colour_order}, (x − {mean}) × {self.scale:g} from x in 0..255"
+
+
+@dataclass(frozen=True, slots=True)
+class CropSpec:
+    """Which part of the image a model sees.
+
+    ``kind`` "aligned": similarity warp of the 5 landmarks to the ArcFace template (``zoom`` < 1 adds
+    context); "box": square crop around the landmarks' box, ``enlarge`` × its longer side; "dlib": made by
+    the dlib embedder itself.
+    """
+
+    size: int
+    kind: str = "aligned"
+    zoom: float = 1.0
+    enlarge: float = 1.0
+
+    def crop(self, image: np.ndarray, face: DetectedFace) -> np.ndarray:
+        """(size, size, 3) uint8 RGB crop of ``face`` in ``image`` ((H, W, 3) uint8 RGB)."""
+        if self.kind == "dlib":
+            raise ValueError("dlib crops are made by the dlib embedder itself")
+        if self.kind == "aligned":
+            return align_five_points(image, face.five_points, self.size, self.zoom)
+        return square_crop(image, face.box, self.size, self.enlarge)
+
+    def describe(self) -> str:
+        if self.kind == "dlib":
+            return f"{self.size}×{self.size}, dlib 5-point shape predictor + get_face_chip (padding 0.25)"
+        if self.kind == "aligned":
+            return f"{self.size}×{self.size}, 5-point ArcFace-template alignment, zoom {self.zoom:g}"
+        return f"{self.size}×{self.size}, square crop of the landmark box × {self.enlarge:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCard:
+    """A model card from ``models/cards/<file>``: front-matter fields and the Markdown body."""
+
+    fields: dict[str, str]
+    body: str
+
+    @property
+    def summary(self) -> str:
+        return self.fields.get("summary", "")
+
+    @classmethod
+    def load(cls, file_name: str) -> ModelCard:
+        text = (CARDS_DIR / file_name).read_text()
+        fields: dict[str, str] = {}
+        body = text
+        if text.startswith("---\n"):
+            header, _, body = text[4:].partition("\n---\n")
+            for line in header.splitlines():
+                key, sep, value = line.partition(":")
+                if sep:
+                    fields[key.strip()] = value.strip()
+        return cls(fields, body.strip())
+
+
+@lru_cache(maxsize=64)
+def sha256_of(path: Path) -> str:
+    """SHA-256 hex digest of a file (cached per path for one process)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class PretrainedModel(ABC):
+    """What every shipped model declares: name, card, files, crop and input conventions."""
+
+    name: str
+    title: str
+    card_file: str
+    crop_spec: CropSpec
+    input_spec: InputSpec = InputSpec()
+    #: Graph node (or module name) whose activations CAM methods should use, None if not differentiable.
+    target_layer: str | None = None
+    differentiable: bool = True
+
+    @abstractmethod
+    def files(self) -> list[Path]:
+        """Weight files this model is loaded from."""
+
+    def file_hashes(self) -> dict[str, str]:
+        return {p.name: sha256_of(p) for p in self.files()}
+
+    @property
+    def card(self) -> ModelCard:
+        return ModelCard.load(self.card_file)
+
+    def crop(self, image: np.ndarray, face: DetectedFace) -> np.ndarray:
+        """(S, S, 3) uint8 RGB crop of ``face`` as this model expects it."""
+        return self.crop_spec.crop(image, face)
+
+    @staticmethod
+    def to_batch(crops: np.ndarray | list[np.ndarray]) -> torch.Tensor:
+        """Stack uint8 crops into a (B, S, S, 3) float32 tensor in [0, 255]."""
+        array = np.stack(crops) if isinstance(crops, list) else np.asarray(crops)
+        if array.ndim == 3:
+            array = array[None]
+        return torch.from_numpy(array.astype(np.float32))
+
+
+class FaceEmbedder(PretrainedModel):
+    """Maps face crops to identity embeddings; higher :meth:`similarity` means more alike."""
+
+    role = "embedder"
+    #: Native comparison: "cosine" (similarity, higher = same) or "euclidean" (distance, lower = same).
+    native_metric: str = "cosine"
+    #: Decision threshold on the native score, with its origin stated in the card.
+    threshold: float = 0.5
+
+    @abstractmethod
+    def descriptors(self, crops: torch.Tensor) -> torch.Tensor:
+        """(B, S, S, 3) float32 RGB [0, 255] → (B, D) float32 descriptors as the model outputs them."""
+
+    def embed(self, crops: torch.Tensor) -> torch.Tensor:
+        """(B, S, S, 3) float32 RGB [0, 255] → (B, D) float32 L2-normalised embeddings."""
+        return torch.nn.functional.normalize(self.descriptors(crops), dim=-1)
+
+    @staticmethod
+    def similarity(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """Cosine similarity in [-1, 1] of L2-normalised (B, D) and (B or 1, D) embeddings: (B,)."""
+        return (a * b).sum(dim=-1)
+
+    def native_score(self, da: torch.Tensor, db: torch.Tensor) -> torch.Tensor:
+        """Score of two (B, D) :meth:`descriptors` in the model's own metric (:attr:`native_metric`): (B,)."""
+        if self.native_metric == "euclidean":
+            return torch.linalg.vector_norm(da - db, dim=-1)
+        na, nb = torch.nn.functional.normalize(da, dim=-1), torch.nn.functional.normalize(db, dim=-1)
+        return self.similarity(na, nb)
+
+    def is_match(self, native_score: float) -> bool:
+        if self.native_metric == "euclidean":
+            return native_score <= self.threshold
+        return native_score >= self.threshold
+
+
+class SpoofClassifier(PretrainedModel):
+    """Bona fide vs attack: the bona fide logit, and its probability = sigmoid(logit)."""
+
+    role = "spoof"
+
+    @abstractmethod
+    def bona_fide_logit(self, crops: torch.Tensor) -> torch.Tensor:
+        """(B, S, S, 3) float32 RGB [0, 255] → (B,) logit of the bona fide class."""
+
+    def bona_fide_probability(self, crops: torch.Tensor) -> torch.Tensor:
+        """(B,) probability in [0, 1] that each crop is bona fide (a live, real face)."""
+        return torch.sigmoid(self.bona_fide_logit(crops))
+
+
+@dataclass(frozen=True, slots=True)
+class SoftBiometrics:
+    """Soft-biometric estimate for one face.
+
+    Attributes:
+        age: years, float >= 0.
+        gender: "female" or "male".
+        gender_score: confidence of ``gender`` in [0.5, 1].
+        extra: other model-specific outputs (e.g. race probabilities), name → value.
+    """
+
+    age: float
+    gender: str
+    gender_score: float
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class SoftBiometricEstimator(PretrainedModel):
+    """Estimates age and gender from face crops."""
+
+    role = "estimator"
+
+    @abstractmethod
+    def estimate(self, crops: torch.Tensor) -> list[SoftBiometrics]:
+        """(B, S, S, 3) float32 RGB [0, 255] → one :class:`SoftBiometrics` per crop."""

@@ -1,0 +1,45 @@
+"""HSE FaceRes (MobileNet trained on VGGFace2 + age/gender heads): embedder and age/gender estimator."""
+
+from __future__ import annotations
+
+import torch
+
+from models.base import CropSpec, FaceEmbedder, InputSpec, SoftBiometricEstimator, SoftBiometrics
+from models.human import HumanGraphModel
+
+DESCRIPTOR = "global_pooling/Mean"
+GENDER = "gender_pred/Sigmoid"  # P(male), as in HSE_FaceRec_tf (is_male: p >= 0.6) and Human (<= 0.5 female)
+AGE = "age_pred/Softmax"  # 100 bins, 1..100 years
+
+
+class _FaceRes(HumanGraphModel):
+    graph_name = "faceres"
+    card_file = "faceres.md"
+    # The original project feeds caffe/VGGFace-style input: BGR minus the ImageNet channel means.
+    input_spec = InputSpec("BGR", (103.939, 116.779, 123.68), 1.0)
+    crop_spec = CropSpec(size=224, kind="aligned", zoom=1.0)
+    target_layer = "conv_pw_13_relu/clip_by_value"
+
+
+class FaceResEmbedder(_FaceRes, FaceEmbedder):
+    name = "faceres"
+    title = "HSE FaceRes descriptor (1024-d)"
+    native_metric = "cosine"
+    threshold = 0.62  # see models/cards/faceres.md: midway in the gap on the shipped samples
+
+    def descriptors(self, crops: torch.Tensor) -> torch.Tensor:
+        return self.run(crops, [DESCRIPTOR])[DESCRIPTOR]
+
+
+class FaceResEstimator(_FaceRes, SoftBiometricEstimator):
+    name = "faceres-agegender"
+    title = "HSE FaceRes age and gender"
+
+    def estimate(self, crops: torch.Tensor) -> list[SoftBiometrics]:
+        out = self.run(crops, [GENDER, AGE])
+        ages = (out[AGE] * torch.arange(1, 101, dtype=crops.dtype)).sum(dim=-1)  # expected value over bins
+        results = []
+        for p_male, age in zip(out[GENDER][:, 0].tolist(), ages.tolist()):
+            gender = "male" if p_male >= 0.5 else "female"
+            results.append(SoftBiometrics(age=age, gender=gender, gender_score=max(p_male, 1 - p_male)))
+        return results

@@ -1,0 +1,132 @@
+"""Face detection, MediaPipe Face Mesh landmarks and similarity alignment to a 5-point template.
+
+Images are (H, W, 3) uint8 RGB throughout. Landmarks are pixel coordinates (x, y) in the input image.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+# ArcFace / InsightFace 5-point template for a 112x112 crop: eye centres (image left, right), nose tip,
+# mouth corners (image left, right).
+ARCFACE_TEMPLATE_112 = np.array(
+    [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655], [70.7299, 92.2041]],
+    dtype=np.float32,
+)
+# Face Mesh indices: eye corners of each eye, nose tip, mouth corners.
+_LEFT_EYE = (33, 133)
+_RIGHT_EYE = (362, 263)
+_NOSE_TIP = 1
+_MOUTH = (61, 291)
+
+
+class FaceError(ValueError):
+    """No usable face in the image; the message is meant for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class DetectedFace:
+    """One face found by MediaPipe Face Mesh.
+
+    Attributes:
+        landmarks: (478, 2) float32 pixel coordinates (468 mesh points + 10 iris points).
+        box: (x0, y0, x1, y1) float pixel bounds of the landmarks, clipped to the image.
+        five_points: (5, 2) float32: eye centres (image left, right), nose tip, mouth corners (left, right).
+    """
+
+    landmarks: np.ndarray
+    box: tuple[float, float, float, float]
+    five_points: np.ndarray
+
+    @property
+    def width(self) -> float:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+
+_MESH_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _face_mesh():
+    import mediapipe as mp
+
+    return mp.solutions.face_mesh.FaceMesh(
+        static_image_mode=True, max_num_faces=8, refine_landmarks=True, min_detection_confidence=0.5
+    )
+
+
+def detect_faces(image: np.ndarray) -> list[DetectedFace]:
+    """All faces in ``image`` ((H, W, 3) uint8 RGB), largest first. Empty list when there is none."""
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+    height, width = image.shape[:2]
+    with _MESH_LOCK:  # a MediaPipe graph is not safe to call from two threads at once
+        result = _face_mesh().process(np.ascontiguousarray(image))
+    faces = []
+    for mesh in result.multi_face_landmarks or []:
+        pts = np.array([[p.x * width, p.y * height] for p in mesh.landmark], dtype=np.float32)
+        x0, y0 = np.clip(pts.min(axis=0), 0, [width, height])
+        x1, y1 = np.clip(pts.max(axis=0), 0, [width, height])
+        five = np.stack([
+            pts[list(_LEFT_EYE)].mean(axis=0), pts[list(_RIGHT_EYE)].mean(axis=0), pts[_NOSE_TIP],
+            pts[_MOUTH[0]], pts[_MOUTH[1]],
+        ]).astype(np.float32)
+        faces.append(DetectedFace(pts, (float(x0), float(y0), float(x1), float(y1)), five))
+    return sorted(faces, key=lambda f: f.width * f.height, reverse=True)
+
+
+def largest_face(image: np.ndarray, min_size: int = 32) -> tuple[DetectedFace, int]:
+    """The largest face and the number of faces found; :class:`FaceError` when none is usable."""
+    faces = detect_faces(image)
+    if not faces:
+        raise FaceError("No face was found in the image. Use a photo with one clearly visible, frontal face.")
+    face = faces[0]
+    if min(face.width, face.height) < min_size:
+        raise FaceError(
+            f"The face is too small ({face.width:.0f}×{face.height:.0f} px; at least {min_size} px needed)."
+        )
+    return face, len(faces)
+
+
+def align_five_points(image: np.ndarray, five_points: np.ndarray, size: int, zoom: float = 1.0) -> np.ndarray:
+    """Warp ``image`` so that ``five_points`` land on the ArcFace template scaled to ``size``.
+
+    Args:
+        image: (H, W, 3) uint8 RGB.
+        five_points: (5, 2) float pixel coordinates in ``image``.
+        size: side of the square output in pixels.
+        zoom: < 1 shows more context around the face (the template is shrunk about the crop centre).
+
+    Returns:
+        (size, size, 3) uint8 RGB aligned crop.
+    """
+    template = (ARCFACE_TEMPLATE_112 - 56.0) * zoom + 56.0
+    template = template * (size / 112.0)
+    matrix, _ = cv2.estimateAffinePartial2D(five_points.astype(np.float32), template, method=cv2.LMEDS)
+    if matrix is None:
+        raise FaceError("The face landmarks are degenerate; the face cannot be aligned.")
+    return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def square_crop(image: np.ndarray, box: tuple[float, float, float, float], size: int,
+                enlarge: float = 1.0) -> np.ndarray:
+    """Square crop centred on ``box``, side ``enlarge`` × the box's longer side, resized to ``size``.
+
+    Pixels outside the image are filled by edge replication. Returns (size, size, 3) uint8 RGB.
+    """
+    x0, y0, x1, y1 = box
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half = max(x1 - x0, y1 - y0) * enlarge / 2
+    scale = size / (2 * half)
+    matrix = np.array([[scale, 0, size / 2 - cx * scale], [0, scale, size / 2 - cy * scale]], dtype=np.float32)
+    return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
