@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
-from models.base import FaceEmbedder, ModelCard, ModelUnavailableError, PretrainedModel, SoftBiometricEstimator, \
-    SpoofClassifier
+from models.base import (
+    FaceEmbedder,
+    ModelCard,
+    ModelUnavailableError,
+    PretrainedModel,
+    SoftBiometricEstimator,
+    SpoofClassifier,
+)
 
 ROLES = {"embedder": FaceEmbedder, "spoof": SpoofClassifier, "estimator": SoftBiometricEstimator}
 
@@ -58,7 +64,7 @@ def model_class(name: str) -> type[PretrainedModel]:
     return getattr(importlib.import_module(module_name), class_name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_model(name: str) -> PretrainedModel:
     """Load (once per process) and return the model called ``name``.
 

@@ -473,7 +473,9 @@ class TfjsGraphModel(nn.Module):
                 raise TfjsGraphError(f"{source}: Const node {node['name']!r} has no value in the manifest")
             self._static[node["name"]] = value
             if value.dtype == np.float32:
-                self.consts.register_buffer(_module_key(node["name"]), torch.from_numpy(value.copy()))
+                # Parameters (frozen), not buffers: CAM libraries find the device via model.parameters().
+                tensor = torch.from_numpy(value.copy())
+                self.consts.register_parameter(_module_key(node["name"]), nn.Parameter(tensor, requires_grad=False))
 
         self.layers = nn.ModuleDict()
         self._order: list[tuple[str, list[str]]] = []
@@ -540,11 +542,11 @@ class TfjsGraphModel(nn.Module):
         """Run the graph on ``x``: (B, H, W, C) float32; return the tensors of ``outputs`` (default: graph outputs)."""
         wanted = list(outputs) if outputs is not None else self.output_names
         if x.dim() != len(self.input_shape) or any(
-            want not in (-1, got) for want, got in zip(self.input_shape[1:], x.shape[1:])
+            want not in (-1, got) for want, got in zip(self.input_shape[1:], x.shape[1:], strict=True)
         ):
             raise ValueError(f"{self.source}: input shape {tuple(x.shape)} does not fit {self.input_shape}")
         values: dict[str, torch.Tensor] = {self.input_name: x}
-        consts = dict(self.consts.named_buffers())
+        consts = dict(self.consts.named_parameters())
         remaining = set(wanted)
         for name, inputs in self._order:
             args = []

@@ -29,8 +29,8 @@ class DeepFaceEstimator(SoftBiometricEstimator):
         missing = [f for f in WEIGHT_FILES if not (_weights_dir() / f).is_file()]
         if missing:
             raise ModelUnavailableError(
-                f"optional: DeepFace weights {missing} are not in {_weights_dir()}. DeepFace downloads them "
-                "from GitHub, which this studio never does: see models/cards/deepface-agegender.md to enable it."
+                f"optional: DeepFace weights {missing} are not in {_weights_dir()}. DeepFace fetches them from "
+                "GitHub at first use and this studio never downloads: see models/cards/deepface-agegender.md"
             )
         try:
             from deepface import DeepFace

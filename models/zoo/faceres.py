@@ -39,7 +39,7 @@ class FaceResEstimator(_FaceRes, SoftBiometricEstimator):
         out = self.run(crops, [GENDER, AGE])
         ages = (out[AGE] * torch.arange(1, 101, dtype=crops.dtype)).sum(dim=-1)  # expected value over bins
         results = []
-        for p_male, age in zip(out[GENDER][:, 0].tolist(), ages.tolist()):
+        for p_male, age in zip(out[GENDER][:, 0].tolist(), ages.tolist(), strict=True):
             gender = "male" if p_male >= 0.5 else "female"
             results.append(SoftBiometrics(age=age, gender=gender, gender_score=max(p_male, 1 - p_male)))
         return results

@@ -30,10 +30,10 @@ class GearEstimator(HumanGraphModel, SoftBiometricEstimator):
         ages = (out[AGE] * centres).sum(dim=-1)
         results = []
         for age, gender_p, race_p, age_p in zip(ages.tolist(), out[GENDER].tolist(), out[RACE].tolist(),
-                                                 out[AGE].tolist()):
+                                                 out[AGE].tolist(), strict=True):
             p_male = gender_p[0]  # index 0 = male (UTKFace convention, as Human reads it)
-            extra = {f"race:{r}": p for r, p in zip(RACES, race_p)}
-            extra.update({f"age_bin:{b}": p for b, p in zip(AGE_BINS, age_p)})
+            extra = {f"race:{r}": p for r, p in zip(RACES, race_p, strict=True)}
+            extra.update({f"age_bin:{b}": p for b, p in zip(AGE_BINS, age_p, strict=True)})
             results.append(SoftBiometrics(age=age, gender="male" if p_male >= 0.5 else "female",
                                           gender_score=max(p_male, 1 - p_male), extra=extra))
         return results

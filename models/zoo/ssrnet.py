@@ -33,4 +33,4 @@ class SsrNetEstimator(SoftBiometricEstimator):
         ages = self.age_graph(x, [OUTPUT])[OUTPUT][:, 0]
         p_male = self.gender_graph(x, [OUTPUT])[OUTPUT][:, 0].clamp(0, 1)  # IMDB labels: 1 = male
         return [SoftBiometrics(age=a, gender="male" if p >= 0.5 else "female", gender_score=max(p, 1 - p))
-                for a, p in zip(ages.tolist(), p_male.tolist())]
+                for a, p in zip(ages.tolist(), p_male.tolist(), strict=True)]

@@ -1,0 +1,26 @@
+"""Face XAI Studio: the router. Each page is one file in ``pages/``; adding a page = one file + one line here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+]
+
+
+def run() -> None:
+    st.set_page_config(page_title="Face XAI Studio", page_icon=":material/face:", layout="wide")
+    st.navigation(PAGES).run()
+
+
+run()

@@ -1,0 +1,19 @@
+"""Streamlit's AppTest renders each page without exceptions (one test per page)."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from models.registry import REGISTRY
+
+
+def test_home_page_renders_the_model_table_and_privacy_rule():
+    at = AppTest.from_file("app.py", default_timeout=180).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Face XAI Studio"
+    table = at.table[0].value
+    assert list(table["model"]) == [e.name for e in REGISTRY]
+    required = table[~table["model"].isin([e.name for e in REGISTRY if e.optional])]
+    assert set(required["status"]) == {"loaded"}
+    assert any("stay in memory" in m.value for m in at.markdown)
+    assert not at.error  # no required model reported missing

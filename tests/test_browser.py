@@ -1,0 +1,31 @@
+"""What a person sees: the home page in headless Chromium shows the model table with every model loaded."""
+
+from __future__ import annotations
+
+import pytest
+
+from browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, running_app
+from models.registry import REGISTRY
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_page_shows_the_model_table():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with running_app() as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 2000})
+            page.goto(url, wait_until="domcontentloaded")
+            page.get_by_role("heading", name="Face XAI Studio").wait_for(timeout=120_000)
+            table = page.get_by_test_id("stTable")
+            table.wait_for(timeout=120_000)
+            text = table.inner_text()
+            page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+        finally:
+            browser.close()
+    for e in REGISTRY:
+        assert e.name in text
+    assert text.count("loaded") >= sum(1 for e in REGISTRY if not e.optional)
