@@ -23,9 +23,16 @@ def test_home_page_shows_the_model_table():
             table = page.get_by_test_id("stTable")
             table.wait_for(timeout=120_000)
             text = table.inner_text()
+            images = page.get_by_test_id("stImage").locator("img")
+            images.first.wait_for(timeout=60_000)
+            page.wait_for_function(
+                "() => Array.from(document.querySelectorAll('[data-testid=stImage] img'))"
+                ".every(img => img.complete)", timeout=60_000)
+            widths = images.evaluate_all("imgs => imgs.map(img => img.naturalWidth)")
             page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
         finally:
             browser.close()
+    assert len(widths) == 5 and all(w > 0 for w in widths), f"sample images did not render: {widths}"
     for e in REGISTRY:
         assert e.name in text
     assert text.count("loaded") >= sum(1 for e in REGISTRY if not e.optional)
