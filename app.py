@@ -15,6 +15,7 @@ import streamlit as st  # noqa: E402
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/spoof.py", title="Face anti-spoofing", icon=":material/shield_person:", url_path="spoof"),
 ]
 
 

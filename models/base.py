@@ -192,6 +192,25 @@ class SpoofClassifier(PretrainedModel):
         """(B,) probability in [0, 1] that each crop is bona fide (a live, real face)."""
         return torch.sigmoid(self.bona_fide_logit(crops))
 
+    def two_class_logits(self, crops: torch.Tensor) -> torch.Tensor:
+        """(B, 2) logits for (spoof, bona fide), the seed's class order; softmax gives the class probabilities.
+
+        Models with one output use (−z/2, z/2), whose softmax is exactly (1 − σ(z), σ(z)).
+        """
+        z = self.bona_fide_logit(crops)
+        return torch.stack([-z / 2, z / 2], dim=-1)
+
+    def module_for_cam(self) -> torch.nn.Module:
+        """The ``nn.Module`` that holds :attr:`target_layer` (for hooking)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be explained with CAM methods")
+
+    def cam_layer(self, name: str | None = None) -> torch.nn.Module:
+        """The module to hook for CAM: ``name`` or the model's default :attr:`target_layer`."""
+        return self.module_for_cam().get_submodule(name or self.target_layer)
+
+    #: Reshape transform for CAM activations (NHWC TF.js graphs need ``nhwc_to_nchw``).
+    cam_reshape = None
+
 
 @dataclass(frozen=True, slots=True)
 class SoftBiometrics:

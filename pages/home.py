@@ -55,8 +55,10 @@ with st.expander("Model cards", icon=":material/description:"):
 
 st.subheader("Pages")
 st.markdown("- **Home** — this page: models, their cards and status.\n"
-            "\nFurther pages (face anti-spoofing, verification, quality gates, ID cards, evaluation) are added one "
-            "file each under `pages/`.")
+            "- **Face anti-spoofing** — region-wise Grad-CAM family heatmaps, heatmap-guided masking, confidence "
+            "drop, SSIM and faithfulness curves (seed 000).\n"
+            "\nFurther pages (verification, quality gates, ID cards, evaluation) are added one file each under "
+            "`pages/`.")
 
 st.subheader("Samples")
 samples = sample_index()

@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import sys
 from collections.abc import Callable
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ logging off the terminal
@@ -39,7 +40,109 @@ def add_models(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_cmd_models)
 
 
-COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (add_models,)
+def _cmd_spoof(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from PIL import Image
+
+    from xai.faces import FaceError
+    from xai.images import read_image_file
+    from xai.render import overlay, spoof_panel_png
+    from xai.spoof_explain import explain_spoof, explanation_to_dict
+
+    try:
+        image = read_image_file(args.image)
+        result = explain_spoof(image, family=args.model, cam_method=args.cam, mask_top_percent=args.mask_top,
+                               curve_steps=args.steps, target_layer=args.layer)
+    except (ValueError, FaceError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    summary = explanation_to_dict(result)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for r in result.regions:
+            Image.fromarray(r.crop).save(out / f"{r.region}_crop.png")
+            Image.fromarray(overlay(r.crop, r.heatmap)).save(out / f"{r.region}_heatmap.png")
+            Image.fromarray(r.masked).save(out / f"{r.region}_masked.png")
+        (out / "panel.png").write_bytes(spoof_panel_png(result))
+        (out / "explanation.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    print(f"{args.image}: {summary['faces_found']} face(s); model {result.family}; {args.cam}; "
+          f"top {args.mask_top:g}% masked; {args.steps} curve steps; {result.seconds:.2f} s")
+    print(f"{'region':<10}{'label':<9}{'conf':>6}{'ΔS':>8}{'SSIM':>7}{'del AUC':>9}{'ins AUC':>9}")
+    for r in summary["regions"]:
+        print(f"{r['region']:<10}{r['label']:<9}{r['confidence']:>6.3f}{r['confidence_drop']:>+8.3f}"
+              f"{r['ssim']:>7.3f}{r['deletion_auc']:>9.3f}{r['insertion_auc']:>9.3f}")
+    d = summary["decision"]
+    print(f"decision ({d['region']}): {d['label']} with confidence {d['confidence']:.3f}")
+    return 0
+
+
+def add_spoof(sub: argparse._SubParsersAction) -> None:
+    from xai.cam import CAM_METHODS
+    from xai.faithfulness import DEFAULT_CURVE_STEPS, DEFAULT_MASK_TOP_PERCENT
+    from xai.spoof_explain import SPOOF_FAMILIES
+
+    parser = sub.add_parser("spoof", help="region-wise explainable face anti-spoofing of one image (seed 000)")
+    parser.add_argument("image", help="a photo with one face")
+    parser.add_argument("--model", default="resnet18-cbam-regions", choices=list(SPOOF_FAMILIES))
+    parser.add_argument("--cam", default="grad-cam", choices=list(CAM_METHODS))
+    parser.add_argument("--layer", default=None, help="CAM target layer (default: the model's; e.g. layer4.1)")
+    parser.add_argument("--mask-top", type=float, default=DEFAULT_MASK_TOP_PERCENT,
+                        help="percentage of most-activated pixels set to zero (default %(default)s)")
+    parser.add_argument("--steps", type=int, default=DEFAULT_CURVE_STEPS, help="deletion/insertion curve steps")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--out", help="folder for crops, heatmap overlays, masked inputs, panel.png, explanation.json")
+    parser.set_defaults(func=_cmd_spoof)
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from xai.train_spoof import TrainConfig, folder_datasets, synthetic_datasets, train_spoof_regions, write_card
+
+    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed,
+                         threads=args.threads)
+    command = "python -m xai " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("__main__.py") else ""
+    try:
+        if args.data:
+            data, info = folder_datasets(Path(args.data), args.seed)
+        else:
+            data, info = synthetic_datasets(args.synthetic, args.seed)
+        summary = train_spoof_regions(data, info, Path(args.out), config, regions=args.regions, command=command)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.card:
+        write_card(summary, Path(args.card))
+        print(f"card written to {args.card}")
+    return 0
+
+
+def add_train(sub: argparse._SubParsersAction) -> None:
+    from models.zoo.spoof_regions import WEIGHTS_DIR
+    from xai.face_pipeline import REGIONS
+
+    parser = sub.add_parser("train", help="train the models we ship (spoof-regions)")
+    parser.add_argument("what", choices=["spoof-regions"])
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--synthetic", type=int, default=1200, help="number of simulated train+val samples")
+    source.add_argument("--data", help="real data: DIR/bona_fide/* and DIR/attack/* (images or videos)")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--regions", nargs="+", default=list(REGIONS), choices=list(REGIONS))
+    parser.add_argument("--out", default=str(WEIGHTS_DIR), help="where the fp16 safetensors go")
+    parser.add_argument("--card", default=None, help="also (re)write this model card from the measured metrics")
+    parser.set_defaults(func=_cmd_train)
+
+
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (add_models, add_spoof, add_train)
 
 
 def build_parser() -> argparse.ArgumentParser:

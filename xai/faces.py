@@ -43,6 +43,19 @@ class DetectedFace:
     box: tuple[float, float, float, float]
     five_points: np.ndarray
 
+    @classmethod
+    def from_landmarks(cls, landmarks: np.ndarray, image_shape: tuple[int, ...]) -> DetectedFace:
+        """Build a face from (478, 2) pixel landmarks in an image of shape (H, W, ...)."""
+        height, width = image_shape[:2]
+        pts = np.asarray(landmarks, dtype=np.float32)
+        x0, y0 = np.clip(pts.min(axis=0), 0, [width, height])
+        x1, y1 = np.clip(pts.max(axis=0), 0, [width, height])
+        five = np.stack([
+            pts[list(_LEFT_EYE)].mean(axis=0), pts[list(_RIGHT_EYE)].mean(axis=0), pts[_NOSE_TIP],
+            pts[_MOUTH[0]], pts[_MOUTH[1]],
+        ]).astype(np.float32)
+        return cls(pts, (float(x0), float(y0), float(x1), float(y1)), five)
+
     @property
     def width(self) -> float:
         return self.box[2] - self.box[0]
@@ -71,16 +84,10 @@ def detect_faces(image: np.ndarray) -> list[DetectedFace]:
     height, width = image.shape[:2]
     with _MESH_LOCK:  # a MediaPipe graph is not safe to call from two threads at once
         result = _face_mesh().process(np.ascontiguousarray(image))
-    faces = []
-    for mesh in result.multi_face_landmarks or []:
-        pts = np.array([[p.x * width, p.y * height] for p in mesh.landmark], dtype=np.float32)
-        x0, y0 = np.clip(pts.min(axis=0), 0, [width, height])
-        x1, y1 = np.clip(pts.max(axis=0), 0, [width, height])
-        five = np.stack([
-            pts[list(_LEFT_EYE)].mean(axis=0), pts[list(_RIGHT_EYE)].mean(axis=0), pts[_NOSE_TIP],
-            pts[_MOUTH[0]], pts[_MOUTH[1]],
-        ]).astype(np.float32)
-        faces.append(DetectedFace(pts, (float(x0), float(y0), float(x1), float(y1)), five))
+    faces = [
+        DetectedFace.from_landmarks(np.array([[p.x * width, p.y * height] for p in mesh.landmark]), image.shape)
+        for mesh in result.multi_face_landmarks or []
+    ]
     return sorted(faces, key=lambda f: f.width * f.height, reverse=True)
 
 

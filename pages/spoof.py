@@ -1,0 +1,137 @@
+"""Face anti-spoofing: region-wise Grad-CAM explanations, masking, confidence drop, SSIM (seed 000)."""
+
+import json
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from models.registry import load_model
+from xai.cam import CAM_LABELS, CAM_METHODS
+from xai.faces import FaceError
+from xai.faithfulness import DEFAULT_CURVE_STEPS, DEFAULT_MASK_TOP_PERCENT
+from xai.images import ImageInputError, decode_image
+from xai.render import colorbar, overlay, spoof_panel_png
+from xai.spoof_explain import FAMILY_LABELS, SPOOF_FAMILIES, explain_spoof, explanation_to_dict
+from xai.studio import SAMPLES_DIR, sample_index
+
+REGION_LAYERS = ["layer4.1", "layer4.0", "layer3.1", "layer2.1"]
+
+
+@st.cache_resource(show_spinner="Loading the model…")
+def cached_model(name: str):
+    return load_model(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_explanation(image_bytes: bytes, family: str, cam: str, layer: str | None, mask_top: float, steps: int):
+    image = decode_image(image_bytes)
+    return explain_spoof(image, family=family, cam_method=cam, mask_top_percent=mask_top, curve_steps=steps,
+                         target_layer=layer, loader=cached_model)
+
+
+st.title("Face anti-spoofing")
+st.caption("Region-wise explainable presentation-attack detection after Karthika & Padmavathi (seed 000).")
+
+with st.expander("How this works", icon=":material/school:"):
+    st.markdown(
+        "1. **Regions.** MediaPipe Face Mesh finds 468 landmarks; the face is rotated about the eye midpoint so the "
+        "eyes are level, contrast is equalised with CLAHE, and landmark-guided crops of the full face, eyes, nose "
+        "and mouth are resized to 224×224.\n"
+        "2. **Decision.** One ResNet18 with CBAM attention per region gives softmax probabilities; the confidence is "
+        "$S_i = \\max \\operatorname{softmax}(f_{\\theta_i}(R_i))$ (eq. 4). Labels: 0 = spoof, 1 = genuine.\n"
+        "3. **Heatmap.** Grad-CAM weighs each feature map $A^k$ of the last block by its average gradient, "
+        "$\\alpha_k^c = \\frac{1}{uv}\\sum_{ij} \\partial y^c / \\partial A^k_{ij}$, and keeps the positive part of "
+        "$\\sum_k \\alpha_k^c A^k$ (eqs. 7–8). Grad-CAM++, Score-CAM, Eigen-CAM and LayerCAM are variants.\n"
+        "4. **Masking.** The top-k % most activated pixels are set to zero, $R_i^{masked} = M(R_i, H_i)$ (eq. 5), "
+        "and the model runs again: the confidence drop $\\Delta S_i = S_i - S_i^{masked}$ (eq. 6) measures how much "
+        "the decision relied on them. SSIM compares the heatmap before and after masking (Table 4): high SSIM "
+        "means the model finds similar evidence elsewhere.\n"
+        "5. **Faithfulness.** Deletion removes pixels in heatmap order and insertion reveals them on a blurred "
+        "image; a faithful heatmap makes the score fall fast (low deletion AUC) and rise fast (high insertion AUC).\n\n"
+        "**What it cannot tell.** A heatmap shows where the score is sensitive, not which artefact the model saw. "
+        "The region models here were trained on *simulated* print and replay attacks of five portraits (see "
+        "their card): they are a teaching demonstration, not a presentation-attack detector. Human antispoof "
+        "detects computer-generated faces, not print or replay attacks."
+    )
+
+samples = sample_index()
+with st.sidebar:
+    st.header("Input")
+    upload = st.file_uploader("Upload a face photo", type=["jpg", "jpeg", "png", "webp", "bmp"])
+    sample_names = [s["file"] for s in samples]
+    sample = st.selectbox("…or pick a sample", sample_names, disabled=upload is not None) if samples else None
+    st.header("Explanation")
+    family = st.selectbox("Model", list(SPOOF_FAMILIES), format_func=FAMILY_LABELS.get)
+    cam = st.selectbox("CAM method", list(CAM_METHODS), format_func=CAM_LABELS.get)
+    layer = None
+    if family == "resnet18-cbam-regions":
+        layer = st.selectbox("Target layer", REGION_LAYERS, help="layer4.1 = last block of layer4 (the seed's)")
+    mask_top = st.slider("Mask the top k % pixels", 1.0, 50.0, DEFAULT_MASK_TOP_PERCENT, 1.0)
+    steps = st.slider("Deletion/insertion steps", 4, 32, DEFAULT_CURVE_STEPS, 4)
+
+if upload is not None:
+    image_bytes, source_name = upload.getvalue(), upload.name
+elif sample:
+    image_bytes, source_name = (SAMPLES_DIR / sample).read_bytes(), sample
+else:
+    st.info("Upload a photo or run the set-up to fetch the samples.")
+    st.stop()
+
+try:
+    with st.spinner(f"Explaining {source_name} with {FAMILY_LABELS[family]} and {CAM_LABELS[cam]}…"):
+        result = cached_explanation(image_bytes, family, cam, layer, mask_top, steps)
+except (ImageInputError, FaceError) as exc:
+    st.error(str(exc))
+    st.stop()
+
+decision = result.decision
+verdict = "genuine (bona fide)" if decision.predicted == 1 else "spoof (attack)"
+head = st.columns(4)
+head[0].metric("Decision", verdict)
+head[1].metric("Confidence S", f"{decision.confidence:.3f}")
+head[2].metric("Faces found", result.face.faces_found, help="the largest face is analysed")
+head[3].metric("Time", f"{result.seconds:.2f} s")
+if result.face.faces_found > 1:
+    st.warning(f"{result.face.faces_found} faces were found; only the largest is analysed.")
+
+st.subheader("Pre-processing")
+steps_images = result.face.steps()
+for column, (title, picture) in zip(st.columns(len(steps_images)), steps_images, strict=True):
+    column.image(picture, caption=title, width="stretch")
+
+st.subheader("Regions")
+st.image(colorbar(300, 12), caption="heatmap colour scale: 0 (blue) → 1 (red)", width=300)
+for column, r in zip(st.columns(len(result.regions)), result.regions, strict=True):
+    with column:
+        st.markdown(f"**{r.region.replace('_', ' ')}** — {r.label} ({r.confidence:.2f})")
+        st.image(r.crop, caption="input crop", width="stretch")
+        st.image(overlay(r.crop, r.heatmap), caption=f"{CAM_LABELS[cam]} of '{r.label}'", width="stretch")
+        st.image(r.masked, caption=f"top {mask_top:g}% masked", width="stretch")
+        st.markdown(
+            f"ΔS = **{r.confidence_drop:+.3f}** · SSIM **{r.ssim:.2f}**  \n"
+            f"deletion AUC {r.curves.deletion_auc:.2f} · insertion AUC {r.curves.insertion_auc:.2f}"
+        )
+
+names = [r.region for r in result.regions]
+colours = ["#2e7d32" if r.predicted == 1 else "#c62828" for r in result.regions]
+charts = st.columns(2)
+with charts[0]:
+    fig = go.Figure(go.Bar(x=names, y=[r.confidence for r in result.regions], marker_color=colours,
+                           text=[r.label for r in result.regions]))
+    fig.update_layout(title="Confidence per region (green genuine, red spoof)", yaxis_range=[0, 1], height=320,
+                      margin=dict(t=40, b=20, l=20, r=20))
+    st.plotly_chart(fig, width="stretch")
+with charts[1]:
+    fig = go.Figure([go.Bar(name="ΔS", x=names, y=[r.confidence_drop for r in result.regions]),
+                     go.Bar(name="SSIM", x=names, y=[r.ssim for r in result.regions])])
+    fig.update_layout(title="Confidence drop and heatmap similarity (seed fig. 10)", barmode="group", height=320,
+                      margin=dict(t=40, b=20, l=20, r=20))
+    st.plotly_chart(fig, width="stretch")
+
+summary = explanation_to_dict(result)
+st.dataframe(pd.DataFrame(summary["regions"]).drop(columns=["heatmap_sha256", "predicted"]), hide_index=True)
+st.download_button("Download the whole panel (PNG)", spoof_panel_png(result),
+                   file_name=f"spoof-explanation-{source_name.rsplit('.', 1)[0]}.png", mime="image/png")
+with st.expander("JSON"):
+    st.code(json.dumps(summary, indent=2), language="json")
