@@ -17,3 +17,19 @@ def test_home_page_renders_the_model_table_and_privacy_rule():
     assert set(required["status"]) == {"loaded"}
     assert any("stay in memory" in m.value for m in at.markdown)
     assert not at.error  # no required model reported missing
+
+
+def test_spoof_page_explains_a_sample_with_every_region():
+    at = AppTest.from_file("app.py", default_timeout=300)
+    at.switch_page("pages/spoof.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Face anti-spoofing"
+    labels = [m.label for m in at.metric]
+    assert "Decision" in labels and "Confidence S" in labels
+    decision = next(m.value for m in at.metric if m.label == "Decision")
+    assert decision in ("genuine (bona fide)", "spoof (attack)")
+    text = " ".join(m.value for m in at.markdown)
+    for region in ("full face", "eyes", "nose", "mouth"):
+        assert f"**{region}**" in text
+    assert "ΔS" in text and "SSIM" in text
+

@@ -102,24 +102,51 @@ def add_spoof(sub: argparse._SubParsersAction) -> None:
 def _cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from xai.train_spoof import TrainConfig, folder_datasets, synthetic_datasets, train_spoof_regions, write_card
+    from xai.train_spoof import (
+        TrainConfig,
+        evaluate_shipped,
+        folder_datasets,
+        heldout_dataset,
+        synthetic_datasets,
+        train_spoof_regions,
+        write_card,
+    )
 
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed,
-                         threads=args.threads)
-    command = "python -m xai " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("__main__.py") else ""
+    out = Path(args.out)
     try:
-        if args.data:
-            data, info = folder_datasets(Path(args.data), args.seed)
+        if args.card_only:
+            summary = json.loads((out / "metrics.json").read_text())
+            test = heldout_dataset(next(iter(summary["regions"].values()))["n"]["test"])
         else:
-            data, info = synthetic_datasets(args.synthetic, args.seed)
-        summary = train_spoof_regions(data, info, Path(args.out), config, regions=args.regions, command=command)
+            config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
+                                 seed=args.seed, threads=args.threads)
+            if args.data:
+                data, info = folder_datasets(Path(args.data), args.seed)
+            else:
+                data, info = synthetic_datasets(args.synthetic, args.seed)
+            command = "python -m xai " + " ".join(sys.argv[1:])
+            summary = train_spoof_regions(data, info, out, config, regions=args.regions, command=command)
+            test = data["test"]
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    shipped = evaluate_shipped(test, regions=list(summary["regions"])) if out.resolve() == _shipped_dir() else None
+    if shipped:
+        summary["shipped_fp16_heldout"] = shipped
+        (out / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+        for region, m in shipped.items():
+            print(f"[{region}] held-out with the saved fp16 weights: accuracy {m['accuracy']:.3f}, "
+                  f"HTER {m['report']['hter']:.3f}, EER {m['eer']:.3f}")
     if args.card:
-        write_card(summary, Path(args.card))
+        write_card(summary, Path(args.card), shipped)
         print(f"card written to {args.card}")
     return 0
+
+
+def _shipped_dir():
+    from models.zoo.spoof_regions import WEIGHTS_DIR
+
+    return WEIGHTS_DIR.resolve()
 
 
 def add_train(sub: argparse._SubParsersAction) -> None:
@@ -139,6 +166,8 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--regions", nargs="+", default=list(REGIONS), choices=list(REGIONS))
     parser.add_argument("--out", default=str(WEIGHTS_DIR), help="where the fp16 safetensors go")
     parser.add_argument("--card", default=None, help="also (re)write this model card from the measured metrics")
+    parser.add_argument("--card-only", action="store_true",
+                        help="do not train: evaluate the saved weights on the held-out split and rewrite --card")
     parser.set_defaults(func=_cmd_train)
 
 
