@@ -47,11 +47,18 @@ def _check_crops(crops: torch.Tensor) -> None:
         raise ValueError(f"expected (B, S, S, 3) crops, got {tuple(crops.shape)}")
 
 
-def fast_grad_cam(classifier: SpoofClassifier, crops: torch.Tensor, target_class: int | list[int],
-                  layer_name: str | None = None) -> np.ndarray:
-    """Grad-CAM maps of ``target_class`` for (B, S, S, 3) float32 RGB [0, 255] crops → (B, S, S) float32 in [0, 1]."""
+def grad_cam_with_logits(classifier: SpoofClassifier, crops: torch.Tensor, target_class: int | list[int] | None,
+                         layer_name: str | None = None) -> tuple[np.ndarray, torch.Tensor]:
+    """Grad-CAM maps and the (B, 2) logits of the same forward pass.
+
+    Args:
+        crops: (B, S, S, 3) float32 RGB in [0, 255].
+        target_class: class explained per crop; None explains each crop's predicted class.
+
+    Returns:
+        (B, S, S) float32 maps in [0, 1], and the detached (B, 2) logits.
+    """
     _check_crops(crops)
-    classes = [target_class] * len(crops) if isinstance(target_class, int) else list(target_class)
     layer = classifier.cam_layer(layer_name)
     captured: list[torch.Tensor] = []
 
@@ -63,6 +70,12 @@ def fast_grad_cam(classifier: SpoofClassifier, crops: torch.Tensor, target_class
         with torch.enable_grad():
             x = crops.detach().clone().requires_grad_(True)  # so the hooked activation joins the graph
             logits = classifier.two_class_logits(x)
+            if target_class is None:
+                classes = logits.argmax(dim=1).tolist()
+            elif isinstance(target_class, int):
+                classes = [target_class] * len(crops)
+            else:
+                classes = list(target_class)
             score = logits[torch.arange(len(classes)), torch.tensor(classes)].sum()
             (grads,) = torch.autograd.grad(score, captured[0])
     finally:
@@ -74,7 +87,13 @@ def fast_grad_cam(classifier: SpoofClassifier, crops: torch.Tensor, target_class
     weights = grads.mean(dim=(2, 3), keepdim=True)
     cam = torch.relu((weights * activations).sum(dim=1)).numpy()
     size = (crops.shape[2], crops.shape[1])
-    return scale_cam_image(np.maximum(scale_cam_image(cam, size), 0))
+    return scale_cam_image(np.maximum(scale_cam_image(cam, size), 0)), logits.detach()
+
+
+def fast_grad_cam(classifier: SpoofClassifier, crops: torch.Tensor, target_class: int | list[int] | None,
+                  layer_name: str | None = None) -> np.ndarray:
+    """Grad-CAM maps for (B, S, S, 3) float32 RGB [0, 255] crops → (B, S, S) float32 in [0, 1]."""
+    return grad_cam_with_logits(classifier, crops, target_class, layer_name)[0]
 
 
 def package_cam(classifier: SpoofClassifier, crops: torch.Tensor, target_class: int | list[int], method: str,

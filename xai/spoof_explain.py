@@ -16,7 +16,7 @@ import torch
 
 from models.base import SpoofClassifier
 from models.registry import load_model
-from xai.cam import CAM_METHODS, cam_maps
+from xai.cam import CAM_METHODS, cam_maps, grad_cam_with_logits
 from xai.face_pipeline import FacePipelineResult, run_face_pipeline
 from xai.faces import DetectedFace
 from xai.faithfulness import (
@@ -110,12 +110,22 @@ def explain_unit(classifier: SpoofClassifier, region: str, crop: np.ndarray, cam
                  mask_top_percent: float = DEFAULT_MASK_TOP_PERCENT, curve_steps: int = DEFAULT_CURVE_STEPS,
                  target_layer: str | None = None) -> RegionExplanation:
     """Algorithm 1, steps 5–9, for one (S, S, 3) uint8 crop, plus SSIM and faithfulness curves."""
-    probs = _probabilities(classifier, crop[None])[0]
-    predicted = int(np.argmax(probs))
-    heatmap = cam_maps(classifier, classifier.to_batch(crop[None]), predicted, cam_method, target_layer)[0]
-    masked, _ = mask_top_k(crop, heatmap, mask_top_percent)
-    masked_probs = _probabilities(classifier, masked[None])[0]
-    masked_heatmap = cam_maps(classifier, classifier.to_batch(masked[None]), predicted, cam_method, target_layer)[0]
+    if cam_method == "grad-cam":  # one forward pass gives the logits and the map
+        maps, logits = grad_cam_with_logits(classifier, classifier.to_batch(crop[None]), None, target_layer)
+        probs = torch.softmax(logits, dim=-1)[0].numpy()
+        predicted = int(np.argmax(probs))
+        heatmap = maps[0]
+        masked, _ = mask_top_k(crop, heatmap, mask_top_percent)
+        maps, logits = grad_cam_with_logits(classifier, classifier.to_batch(masked[None]), predicted, target_layer)
+        masked_probs, masked_heatmap = torch.softmax(logits, dim=-1)[0].numpy(), maps[0]
+    else:
+        probs = _probabilities(classifier, crop[None])[0]
+        predicted = int(np.argmax(probs))
+        heatmap = cam_maps(classifier, classifier.to_batch(crop[None]), predicted, cam_method, target_layer)[0]
+        masked, _ = mask_top_k(crop, heatmap, mask_top_percent)
+        masked_probs = _probabilities(classifier, masked[None])[0]
+        masked_heatmap = cam_maps(classifier, classifier.to_batch(masked[None]), predicted, cam_method,
+                                  target_layer)[0]
     curves = faithfulness_curves(crop, heatmap, lambda batch: _probabilities(classifier, batch)[:, predicted],
                                  steps=curve_steps)
     return RegionExplanation(
