@@ -13,9 +13,11 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+# url_path values differ from the file names on purpose: Streamlit also maps /<file stem> of pages/ to the bare
+# file (its older multipage mode), which would skip this router and its page config.
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/spoof.py", title="Face anti-spoofing", icon=":material/shield_person:", url_path="spoof"),
+    st.Page("pages/spoof.py", title="Face anti-spoofing", icon=":material/shield_person:", url_path="anti-spoofing"),
 ]
 
 

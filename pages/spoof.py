@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from models.base import ModelUnavailableError
 from models.registry import load_model
 from xai.cam import CAM_LABELS, CAM_METHODS
 from xai.faces import FaceError
@@ -81,14 +82,15 @@ else:
 try:
     with st.spinner(f"Explaining {source_name} with {FAMILY_LABELS[family]} and {CAM_LABELS[cam]}…"):
         result = cached_explanation(image_bytes, family, cam, layer, mask_top, steps)
-except (ImageInputError, FaceError) as exc:
+except (ImageInputError, FaceError, ModelUnavailableError) as exc:
     st.error(str(exc))
     st.stop()
 
 decision = result.decision
-verdict = "genuine (bona fide)" if decision.predicted == 1 else "spoof (attack)"
+verdict = "genuine" if decision.predicted == 1 else "spoof"
 head = st.columns(4)
-head[0].metric("Decision", verdict)
+head[0].metric("Decision", verdict, help="genuine = bona fide presentation; spoof = presentation attack. "
+               "For the region models this is the full-face model's decision.")
 head[1].metric("Confidence S", f"{decision.confidence:.3f}")
 head[2].metric("Faces found", result.face.faces_found, help="the largest face is analysed")
 head[3].metric("Time", f"{result.seconds:.2f} s")
@@ -102,7 +104,7 @@ for column, (title, picture) in zip(st.columns(len(steps_images)), steps_images,
 
 st.subheader("Regions")
 st.image(colorbar(300, 12), caption="heatmap colour scale: 0 (blue) → 1 (red)", width=300)
-for column, r in zip(st.columns(len(result.regions)), result.regions, strict=True):
+for column, r in zip(st.columns(max(4, len(result.regions))), result.regions, strict=False):
     with column:
         st.markdown(f"**{r.region.replace('_', ' ')}** — {r.label} ({r.confidence:.2f})")
         st.image(r.crop, caption="input crop", width="stretch")

@@ -107,6 +107,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         evaluate_shipped,
         folder_datasets,
         heldout_dataset,
+        heldout_size,
         synthetic_datasets,
         train_spoof_regions,
         write_card,
@@ -116,7 +117,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     try:
         if args.card_only:
             summary = json.loads((out / "metrics.json").read_text())
-            test = heldout_dataset(next(iter(summary["regions"].values()))["n"]["test"])
+            test = heldout_dataset(heldout_size(summary["data"]["n_requested"]))
         else:
             config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
                                  seed=args.seed, threads=args.threads)

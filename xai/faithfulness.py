@@ -20,7 +20,7 @@ import numpy as np
 from skimage.metrics import structural_similarity
 
 DEFAULT_MASK_TOP_PERCENT = 10.0
-DEFAULT_CURVE_STEPS = 16
+DEFAULT_CURVE_STEPS = 8
 
 
 def top_k_mask(heatmap: np.ndarray, percent: float) -> np.ndarray:
@@ -78,7 +78,8 @@ def _auc(fractions: np.ndarray, values: np.ndarray) -> float:
 
 def faithfulness_curves(image: np.ndarray, heatmap: np.ndarray,
                         score_fn: Callable[[np.ndarray], np.ndarray],
-                        steps: int = DEFAULT_CURVE_STEPS, blur_sigma: float = 10.0) -> FaithfulnessCurves:
+                        steps: int = DEFAULT_CURVE_STEPS, blur_sigma: float = 10.0,
+                        original_score: float | None = None) -> FaithfulnessCurves:
     """Deletion and insertion curves of ``heatmap`` for ``image``.
 
     Args:
@@ -87,6 +88,8 @@ def faithfulness_curves(image: np.ndarray, heatmap: np.ndarray,
         score_fn: (N, H, W, 3) uint8 batch → (N,) probability of the class being explained.
         steps: number of chunks; all 2·(steps + 1) images are scored in one batch.
         blur_sigma: Gaussian sigma of the insertion start image.
+        original_score: score of ``image`` when already known; the two curve points that equal ``image``
+            (nothing deleted, everything inserted) are then not recomputed.
     """
     if steps < 1:
         raise ValueError("steps must be >= 1")
@@ -104,6 +107,12 @@ def faithfulness_curves(image: np.ndarray, heatmap: np.ndarray,
         i[chosen] = flat_image[chosen]
         deleted.append(d.reshape(height, width, 3))
         inserted.append(i.reshape(height, width, 3))
-    scores = np.asarray(score_fn(np.stack(deleted + inserted)), dtype=np.float32)
-    deletion, insertion = scores[: steps + 1], scores[steps + 1:]
+    if original_score is None:
+        scores = np.asarray(score_fn(np.stack(deleted + inserted)), dtype=np.float32)
+        deletion, insertion = scores[: steps + 1], scores[steps + 1:]
+    else:
+        scores = np.asarray(score_fn(np.stack(deleted[1:] + inserted[:-1])), dtype=np.float32)
+        known = np.float32(original_score)
+        deletion = np.concatenate([[known], scores[:steps]]).astype(np.float32)
+        insertion = np.concatenate([scores[steps:], [known]]).astype(np.float32)
     return FaithfulnessCurves(fractions, deletion, insertion, _auc(fractions, deletion), _auc(fractions, insertion))

@@ -127,12 +127,12 @@ def explain_unit(classifier: SpoofClassifier, region: str, crop: np.ndarray, cam
         masked_heatmap = cam_maps(classifier, classifier.to_batch(masked[None]), predicted, cam_method,
                                   target_layer)[0]
     curves = faithfulness_curves(crop, heatmap, lambda batch: _probabilities(classifier, batch)[:, predicted],
-                                 steps=curve_steps)
+                                 steps=curve_steps, original_score=float(probs[predicted]))
     return RegionExplanation(
         region=region, model=getattr(classifier, "name", type(classifier).__name__), crop=crop, predicted=predicted,
         confidence=float(probs[predicted]), bona_fide_probability=float(probs[1]), heatmap=heatmap, masked=masked,
         masked_confidence=float(masked_probs[predicted]),
-        confidence_drop=float(probs[predicted] - masked_probs[predicted]), masked_heatmap=masked_heatmap,
+        confidence_drop=float(probs[predicted]) - float(masked_probs[predicted]), masked_heatmap=masked_heatmap,
         ssim=heatmap_ssim(heatmap, masked_heatmap), curves=curves,
     )
 

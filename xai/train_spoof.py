@@ -341,7 +341,7 @@ source: this repository, models/weights/spoof_regions/{{full_face,eyes,nose,mout
 original: S. Karthika and G. Padmavathi, region-wise Grad-CAM for face spoofing detection, JoWUA 17(2), 2026 (seed 000)
 license: MIT (weights trained by this project)
 summary: One ResNet18+CBAM per face region (full face, eyes, nose, mouth), trained from scratch on simulated print/replay attacks of 5 portraits; a teaching demo, not a PAD.
-heldout_n: {n['test']}
+heldout_rendered: {heldout_size(data['n_requested']) if data['kind'] == 'synthetic' else n['test']}
 {chr(10).join(margins)}
 ---
 ## What it is
