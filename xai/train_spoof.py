@@ -130,11 +130,7 @@ def evaluate_shipped(dataset: RegionDataset, regions: Iterable[str] = REGIONS) -
     for region in regions:
         net = load_model(f"resnet18-cbam-{region}").net
         out = evaluate(net, dataset.crops[region], dataset.labels)
-        report = classification_report(dataset.labels, out["predictions"])
-        try:
-            test_eer = eer(dataset.labels, out["scores"]).eer
-        except ValueError:
-            test_eer = float("nan")
+        report, test_eer = _report_and_eer(dataset.labels, out)
         results[region] = {"accuracy": out["accuracy"], "loss": out["loss"], "report": report_dict(report),
                            "eer": test_eer, "n": len(dataset)}
     return results
@@ -212,6 +208,15 @@ def evaluate(net: nn.Module, crops: np.ndarray, labels: np.ndarray, batch_size: 
             "scores": p_bona, "predictions": predictions}
 
 
+def _report_and_eer(labels: np.ndarray, evaluation: dict):
+    """Classification report at threshold 0.5 and the EER (NaN with a single class) of an :func:`evaluate` result."""
+    report = classification_report(labels, evaluation["predictions"])
+    try:
+        return report, eer(labels, evaluation["scores"]).eer
+    except ValueError:
+        return report, float("nan")
+
+
 def train_region(data: dict[str, RegionDataset], region: str, config: TrainConfig,
                  progress: Callable[[str], None] = print) -> tuple[nn.Module, dict]:
     """Train one region model; return the best-validation-accuracy network and its history and test metrics."""
@@ -248,11 +253,7 @@ def train_region(data: dict[str, RegionDataset], region: str, config: TrainConfi
             best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
     net.load_state_dict(best_state)
     test_eval = evaluate(net, test.crops[region], test.labels)
-    report = classification_report(test.labels, test_eval["predictions"])
-    try:
-        test_eer = eer(test.labels, test_eval["scores"]).eer
-    except ValueError:
-        test_eer = float("nan")
+    report, test_eer = _report_and_eer(test.labels, test_eval)
     metrics = {"history": history, "best_val_accuracy": best_acc, "test_loss": test_eval["loss"],
                "test_accuracy": test_eval["accuracy"], "test_report": report_dict(report), "test_eer": test_eer,
                "n": {s: len(data[s]) for s in SPLITS},
