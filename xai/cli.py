@@ -99,6 +99,79 @@ def add_spoof(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_cmd_spoof)
 
 
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from PIL import Image
+    from tqdm import tqdm
+
+    from xai.faces import FaceError
+    from xai.images import read_image_file
+    from xai.render import colorize, overlay
+    from xai.verify import decision_map, explain_pair, verify_pair
+
+    try:
+        probe, gallery = read_image_file(args.probe), read_image_file(args.gallery)
+        result = verify_pair(probe, gallery, model=args.model)
+    except (ValueError, FaceError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    summary = {"model": result.model, "metric": result.metric, "native_score": result.native_score,
+               "threshold": result.threshold, "cosine": result.cosine, "same_person": result.same_person,
+               "faces_found": list(result.faces_found)}
+    maps = {}
+    if args.explainer != "none":
+        for reverse in (False, True):
+            label = "gallery" if reverse else "probe"
+            with tqdm(total=args.masks, desc=f"{args.explainer} on the {label}", disable=args.json,
+                      file=sys.stderr) as bar:
+                def advance(done, _total, _map, bar=bar):
+                    bar.update(done - bar.n)
+
+                saliency = explain_pair(result, args.explainer, n_masks=args.masks, seed=args.seed,
+                                        reverse=reverse, progress=advance)
+            maps[label] = (saliency, decision_map(result, saliency))
+            summary[f"{label}_explanation"] = {
+                "explainer": args.explainer, "masks": saliency.masks_used, "seed": args.seed,
+                "reference_score": saliency.reference_score, "mean_masked_score": saliency.mean_masked_score,
+                "map_shown": "similarity" if result.same_person else "dissimilarity"}
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        crops = {"probe": result.probe_crop, "gallery": result.gallery_crop}
+        for label, crop in crops.items():
+            Image.fromarray(crop).save(out / f"{label}_crop.png")
+            if label in maps:
+                saliency, shown = maps[label]
+                Image.fromarray(overlay(crop, shown)).save(out / f"{label}_{summary[label + '_explanation']['map_shown']}.png")
+                Image.fromarray(colorize(saliency.similarity)).save(out / f"{label}_similarity_map.png")
+                Image.fromarray(colorize(saliency.dissimilarity)).save(out / f"{label}_dissimilarity_map.png")
+        (out / "verification.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    relation = ">=" if result.metric == "cosine" else "<="
+    verdict = "SAME person" if result.same_person else "DIFFERENT people"
+    print(f"{result.model}: {result.metric} {result.native_score:.4f} (threshold {relation} {result.threshold}) "
+          f"→ {verdict}; cosine {result.cosine:.4f}")
+    return 0
+
+
+def add_verify(sub: argparse._SubParsersAction) -> None:
+    from models.registry import verification_embedders
+
+    parser = sub.add_parser("verify", help="verify a probe/gallery pair and explain it (seed 001)")
+    parser.add_argument("probe")
+    parser.add_argument("gallery")
+    parser.add_argument("--model", default="faceres", choices=verification_embedders())
+    parser.add_argument("--explainer", default="fv-rise", choices=["fv-rise", "corr-rise", "none"])
+    parser.add_argument("--masks", type=int, default=1000, help="number of random masks (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--out", help="folder for crops, map overlays and verification.json")
+    parser.set_defaults(func=_cmd_verify)
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -172,7 +245,7 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_cmd_train)
 
 
-COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (add_models, add_spoof, add_train)
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (add_models, add_spoof, add_verify, add_train)
 
 
 def build_parser() -> argparse.ArgumentParser:
