@@ -18,6 +18,7 @@ import streamlit as st  # noqa: E402
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/spoof.py", title="Face anti-spoofing", icon=":material/shield_person:", url_path="anti-spoofing"),
+    st.Page("pages/verify.py", title="Face verification", icon=":material/compare:", url_path="verification"),
 ]
 
 

@@ -131,6 +131,17 @@ class PretrainedModel(ABC):
     def card(self) -> ModelCard:
         return ModelCard.load(self.card_file)
 
+    def module_for_cam(self) -> torch.nn.Module:
+        """The ``nn.Module`` that holds :attr:`target_layer` (for hooking)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be explained with CAM methods")
+
+    def cam_layer(self, name: str | None = None) -> torch.nn.Module:
+        """The module to hook for CAM: ``name`` or the model's default :attr:`target_layer`."""
+        return self.module_for_cam().get_submodule(name or self.target_layer)
+
+    #: Reshape transform for CAM activations (NHWC TF.js graphs need ``nhwc_to_nchw``).
+    cam_reshape = None
+
     def crop(self, image: np.ndarray, face: DetectedFace) -> np.ndarray:
         """(S, S, 3) uint8 RGB crop of ``face`` as this model expects it."""
         return self.crop_spec.crop(image, face)
@@ -199,17 +210,6 @@ class SpoofClassifier(PretrainedModel):
         """
         z = self.bona_fide_logit(crops)
         return torch.stack([-z / 2, z / 2], dim=-1)
-
-    def module_for_cam(self) -> torch.nn.Module:
-        """The ``nn.Module`` that holds :attr:`target_layer` (for hooking)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot be explained with CAM methods")
-
-    def cam_layer(self, name: str | None = None) -> torch.nn.Module:
-        """The module to hook for CAM: ``name`` or the model's default :attr:`target_layer`."""
-        return self.module_for_cam().get_submodule(name or self.target_layer)
-
-    #: Reshape transform for CAM activations (NHWC TF.js graphs need ``nhwc_to_nchw``).
-    cam_reshape = None
 
 
 @dataclass(frozen=True, slots=True)

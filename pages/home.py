@@ -57,8 +57,9 @@ st.subheader("Pages")
 st.markdown("- **Home** — this page: models, their cards and status.\n"
             "- **Face anti-spoofing** — region-wise Grad-CAM family heatmaps, heatmap-guided masking, confidence "
             "drop, SSIM and faithfulness curves (seed 000).\n"
-            "\nFurther pages (verification, quality gates, ID cards, evaluation) are added one file each under "
-            "`pages/`.")
+            "- **Face verification** — decision, FV-RISE / CorrRISE / similarity-CAM maps with faithfulness, soft "
+            "biometrics and influencing factors (seed 001).\n"
+            "\nFurther pages (quality gates, ID cards, evaluation) are added one file each under `pages/`.")
 
 st.subheader("Samples")
 samples = sample_index()

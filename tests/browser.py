@@ -66,3 +66,27 @@ def running_app(timeout_s: float = 120) -> Iterator[str]:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@contextmanager
+def app_page(width: int = 1500, height: int = 2200) -> Iterator:
+    """A Playwright page of a freshly started studio, opened on its home page; closed afterwards."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with running_app() as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(url, wait_until="domcontentloaded")
+            yield page
+        finally:
+            browser.close()
+
+
+def rendered_image_widths(page) -> list[int]:
+    """Natural widths of every st.image on the page once all have loaded (0 = broken image)."""
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('[data-testid=stImage] img')).every(img => img.complete)",
+        timeout=120_000)
+    return page.get_by_test_id("stImage").locator("img").evaluate_all("imgs => imgs.map(i => i.naturalWidth)")

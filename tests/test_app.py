@@ -33,3 +33,14 @@ def test_spoof_page_explains_a_sample_with_every_region():
         assert f"**{region}**" in text
     assert "ΔS" in text and "SSIM" in text
 
+
+
+def test_verification_page_decides_and_explains_the_default_pair():
+    at = AppTest.from_file("app.py", default_timeout=600)
+    at.switch_page("pages/verify.py").run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Decision"] == "same person"  # obama.jpg vs obama2.jpg
+    assert float(metrics["Score (cosine)"]) > 0.62
+    assert any("deletion AUC" in c.value for c in at.caption)
+    assert len(at.table[0].value) >= 3  # one row per soft-biometric estimator

@@ -102,3 +102,49 @@ def explain_pair(result: VerificationResult, explainer: str = "fv-rise", n_masks
 def decision_map(result: VerificationResult, saliency: SaliencyResult) -> np.ndarray:
     """The map that matches the decision: similarity for an acceptance, dissimilarity for a rejection."""
     return saliency.similarity if result.same_person else saliency.dissimilarity
+
+
+def similarity_cam(result: VerificationResult, method: str = "grad-cam", reverse: bool = False,
+                   loader: Callable[[str], FaceEmbedder] = load_model) -> np.ndarray:
+    """CAM of the cosine similarity to the other face's embedding (differentiable embedders only).
+
+    Returns (S, S) float32 in [0, 1] over the explained crop (the probe, or the gallery with ``reverse``).
+    """
+    from pytorch_grad_cam.utils.model_targets import RawScoresOutputTarget
+
+    from xai.cam import CAM_METHODS
+    from xai.cam_adapter import NchwScoreModule
+
+    embedder = _embedder(result.model, loader)
+    if not embedder.differentiable or embedder.target_layer is None:
+        raise ValueError(f"{result.model} is a black box: use fv-rise or corr-rise")
+    if method not in CAM_METHODS:
+        raise ValueError(f"unknown CAM method {method!r}; choose one of: {', '.join(CAM_METHODS)}")
+    explained, other = (result.gallery_crop, result.probe_crop) if reverse else (result.probe_crop,
+                                                                                 result.gallery_crop)
+    score = similarity_to(embedder, other)
+    module = NchwScoreModule(score, wrapped=embedder.module_for_cam())
+    x = embedder.to_batch(explained[None]).permute(0, 3, 1, 2).requires_grad_(True)
+    with CAM_METHODS[method](model=module, target_layers=[embedder.cam_layer()],
+                             reshape_transform=embedder.cam_reshape) as cam:
+        if method == "score-cam":
+            cam.batch_size = 16
+        with torch.enable_grad():
+            return np.asarray(cam(input_tensor=x, targets=[RawScoresOutputTarget()])[0], dtype=np.float32)
+
+
+def map_faithfulness(result: VerificationResult, heatmap: np.ndarray, reverse: bool = False, steps: int = 8,
+                     loader: Callable[[str], FaceEmbedder] = load_model):
+    """Deletion/insertion curves of the cosine similarity for ``heatmap`` over the explained crop."""
+    from xai.faithfulness import faithfulness_curves
+
+    embedder = _embedder(result.model, loader)
+    explained, other = (result.gallery_crop, result.probe_crop) if reverse else (result.probe_crop,
+                                                                                 result.gallery_crop)
+    score = similarity_to(embedder, other)
+
+    def score_batch(batch: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return score(embedder.to_batch(batch)).numpy()
+
+    return faithfulness_curves(explained, heatmap, score_batch, steps=steps, original_score=result.cosine)

@@ -1,0 +1,176 @@
+"""Face verification: decision, FV-RISE / CorrRISE / similarity-CAM maps, soft biometrics, influencing factors."""
+
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from PIL import Image
+
+from models.base import ModelUnavailableError
+from models.registry import load_model, model_class, verification_embedders
+from xai.esb import pair_soft_biometrics
+from xai.faces import FaceError
+from xai.images import ImageInputError, decode_image
+from xai.influence import FACTORS, apply_factor, factor_sweep
+from xai.render import colorbar, overlay
+from xai.studio import SAMPLES_DIR, sample_index
+from xai.verify import explain_pair, map_faithfulness, similarity_cam, verify_pair
+
+EXPLAINER_LABELS = {"fv-rise": "FV-RISE", "corr-rise": "CorrRISE", "cam": "Similarity Grad-CAM"}
+
+
+@st.cache_resource(show_spinner="Loading the model…")
+def cached_model(name: str):
+    return load_model(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_verification(probe_bytes: bytes, gallery_bytes: bytes, model: str):
+    return verify_pair(decode_image(probe_bytes), decode_image(gallery_bytes), model, loader=cached_model)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_map(probe_bytes: bytes, gallery_bytes: bytes, model: str, explainer: str, masks: int, seed: int,
+               reverse: bool, early_stop: bool, _progress=None):
+    result = cached_verification(probe_bytes, gallery_bytes, model)
+    if explainer == "cam":
+        heatmap = similarity_cam(result, "grad-cam", reverse=reverse, loader=cached_model)
+        return heatmap, heatmap, None, map_faithfulness(result, heatmap, reverse=reverse, loader=cached_model)
+    saliency = explain_pair(result, explainer, n_masks=masks, seed=seed, reverse=reverse, early_stop=early_stop,
+                            loader=cached_model, progress=_progress)
+    shown = saliency.similarity if result.same_person else saliency.dissimilarity
+    return shown, saliency.similarity, saliency.dissimilarity, map_faithfulness(result, shown, reverse=reverse,
+                                                                                loader=cached_model)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_esb(probe_bytes: bytes, gallery_bytes: bytes):
+    return pair_soft_biometrics(decode_image(probe_bytes), decode_image(gallery_bytes), loader=cached_model)
+
+
+st.title("Face verification")
+st.caption("Explainable face verification after the XAIface demonstrator (seed 001).")
+with st.expander("How this works", icon=":material/school:"):
+    st.markdown(
+        "1. **Decision.** Each face is found, aligned the way its model was trained, and embedded; the pair's "
+        "score is the cosine similarity of the embeddings (dlib: its Euclidean distance), compared with the "
+        "model's threshold (its origin is in the model card).\n"
+        "2. **FV-RISE.** Thousands of random masks (a coarse s×s grid, kept with probability p, smoothly "
+        "upsampled) hide parts of the probe; each masked probe is compared with the gallery. Masks that score "
+        "above the centre vote for the pixels they keep: $\\mathrm{sal}(x) = \\sum_i (s_i - c)\\,m_i(x) / (N p)$. "
+        "The positive part is the **similarity** map (shown for an acceptance), the negative part the "
+        "**dissimilarity** map (shown for a rejection). With $c$ = the unmasked score this is exactly the seed's "
+        "grouping of masks above/below the reference score; the default $c$ = mean masked score converges faster.\n"
+        "3. **CorrRISE.** Random square patches hide the probe; the map is the per-pixel Pearson correlation "
+        "between 'pixel visible' and the similarity: positive = similar regions, negative = dissimilar.\n"
+        "4. **Similarity Grad-CAM** (differentiable models): Grad-CAM with the cosine similarity as the target.\n"
+        "5. **Faithfulness.** Deletion/insertion curves of the similarity in map order: a faithful map lowers "
+        "the similarity fast when its pixels are removed.\n\n"
+        "**What it cannot tell.** Maps show where the *model* is sensitive, not why two people look alike; "
+        "random-mask maps are estimates whose noise shrinks with more masks (same seed ⇒ same map)."
+    )
+
+samples = [s["file"] for s in sample_index()]
+with st.sidebar:
+    st.header("Faces")
+    probe_upload = st.file_uploader("Probe photo", type=["jpg", "jpeg", "png", "webp", "bmp"])
+    probe_sample = st.selectbox("…or probe sample", samples, index=0, disabled=probe_upload is not None)
+    gallery_upload = st.file_uploader("Gallery photo", type=["jpg", "jpeg", "png", "webp", "bmp"])
+    gallery_sample = st.selectbox("…or gallery sample", samples, index=min(1, len(samples) - 1),
+                                  disabled=gallery_upload is not None)
+    st.header("Explanation")
+    model = st.selectbox("Model", verification_embedders())
+    choices = ["fv-rise", "corr-rise"] + (["cam"] if model_class(model).differentiable else [])
+    explainers = st.multiselect("Explainers", choices, default=["fv-rise"], format_func=EXPLAINER_LABELS.get)
+    masks = st.select_slider("Masks N", [100, 200, 300, 500, 1000, 2000, 4000, 10000], value=300)
+    seed = st.number_input("Seed", 0, 2**31 - 1, 0)
+    early_stop = st.checkbox("Stop early when the map stops changing", value=True)
+    both_ways = st.checkbox("Also explain gallery → probe", value=False)
+
+if not samples and (probe_upload is None or gallery_upload is None):
+    st.info("Upload two photos, or run the set-up to fetch the samples.")
+    st.stop()
+probe_bytes = probe_upload.getvalue() if probe_upload else (SAMPLES_DIR / probe_sample).read_bytes()
+gallery_bytes = gallery_upload.getvalue() if gallery_upload else (SAMPLES_DIR / gallery_sample).read_bytes()
+
+try:
+    with st.spinner("Detecting, aligning and embedding both faces…"):
+        result = cached_verification(probe_bytes, gallery_bytes, model)
+except (ImageInputError, FaceError, ModelUnavailableError, ValueError) as exc:
+    st.error(str(exc))
+    st.stop()
+
+relation = "≥" if result.metric == "cosine" else "≤"
+head = st.columns(4)
+head[0].metric("Decision", "same person" if result.same_person else "different people")
+head[1].metric(f"Score ({result.metric})", f"{result.native_score:.3f}")
+head[2].metric("Threshold", f"{relation} {result.threshold}")
+head[3].metric("Cosine similarity", f"{result.cosine:.3f}")
+
+faces = st.columns(2)
+faces[0].image(result.probe_crop, caption="probe (model input)", width=260)
+faces[1].image(result.gallery_crop, caption="gallery (model input)", width=260)
+
+panel_tiles = [result.probe_crop, result.gallery_crop]
+if explainers:
+    st.subheader("Explanations")
+    st.image(colorbar(260, 12), caption="map colour scale: 0 (blue) → 1 (red)", width=260)
+    shown_name = "similarity" if result.same_person else "dissimilarity"
+    directions = [False, True] if both_ways else [False]
+    columns = st.columns(max(4, len(explainers) * len(directions)))
+    index = 0
+    for explainer in explainers:
+        for reverse in directions:
+            label = f"{EXPLAINER_LABELS[explainer]}, {'gallery → probe' if reverse else 'probe → gallery'}"
+            bar = st.progress(0.0, text=f"{label}: sampling masks…") if explainer != "cam" else None
+
+            def report(done, total, _map, bar=bar, label=label):
+                bar.progress(min(done / total, 1.0), text=f"{label}: {done}/{total} masks")
+
+            shown, sim, dis, curves = cached_map(probe_bytes, gallery_bytes, model, explainer, masks, int(seed),
+                                                 reverse, early_stop, _progress=report if bar else None)
+            if bar:
+                bar.empty()
+            crop = result.gallery_crop if reverse else result.probe_crop
+            picture = overlay(crop, shown)
+            panel_tiles.append(picture)
+            with columns[index]:
+                st.image(picture, caption=f"{label}: {shown_name if explainer != 'cam' else 'similarity CAM'}",
+                         width="stretch")
+                st.caption(f"deletion AUC {curves.deletion_auc:.3f} · insertion AUC {curves.insertion_auc:.3f}")
+                if sim is not None:
+                    with st.expander("both maps"):
+                        st.image(overlay(crop, sim), caption="similarity", width="stretch")
+                        st.image(overlay(crop, dis), caption="dissimilarity", width="stretch")
+            index += 1
+    buffer = io.BytesIO()
+    Image.fromarray(np.concatenate([np.asarray(Image.fromarray(t).resize((224, 224))) for t in panel_tiles],
+                                   axis=1)).save(buffer, format="PNG")
+    st.download_button("Download faces and maps (PNG)", buffer.getvalue(), file_name="verification.png",
+                       mime="image/png")
+
+st.subheader("Soft biometrics (ESB)")
+with st.spinner("Estimating age and gender…"):
+    esb_rows = cached_esb(probe_bytes, gallery_bytes)
+st.table([{"estimator": r.estimator, "probe": f"{r.probe.gender}, {r.probe.age:.0f} y",
+           "gallery": f"{r.gallery.gender}, {r.gallery.age:.0f} y",
+           "agree": "yes" if r.agrees else "no"} for r in esb_rows])
+st.caption("Agreement: same gender and estimated ages within 10 years. Estimates of appearance, not facts.")
+
+st.subheader("Influencing factors")
+factor_columns = st.columns([1, 1, 2])
+factor = factor_columns[0].selectbox("Factor applied to the probe", list(FACTORS))
+strength = factor_columns[0].slider("Strength", 0.0, 1.0, 0.5, 0.1)
+factor_columns[1].image(apply_factor(result.probe_crop, factor, strength), caption=f"{factor} at {strength:.1f}",
+                        width=200)
+sweep = factor_sweep(result, factor, np.round(np.linspace(0, 1, 11), 2), loader=cached_model)
+figure = go.Figure(go.Scatter(x=sweep.strengths, y=sweep.native, mode="lines+markers", name=result.metric))
+figure.add_hline(y=result.threshold, line_dash="dash", annotation_text="threshold")
+figure.update_layout(title=f"{result.metric} vs {factor} strength", xaxis_title="strength", height=300,
+                     margin=dict(t=40, b=30, l=30, r=10))
+factor_columns[2].plotly_chart(figure, width="stretch")
+changed_at = next((s for s, same in zip(sweep.strengths, sweep.same_person, strict=True)
+                   if same != result.same_person), None)
+st.caption("The decision never changes over this sweep." if changed_at is None else
+           f"The decision flips at strength {changed_at:.1f}.")
