@@ -9,6 +9,7 @@ from PIL import Image
 
 from models.base import ModelUnavailableError
 from models.registry import load_model, model_class, verification_embedders
+from xai.calibration import ScoreReference, calibrated_confidence
 from xai.esb import pair_soft_biometrics
 from xai.faces import FaceError
 from xai.images import ImageInputError, decode_image
@@ -108,6 +109,15 @@ head[1].metric(f"Score ({result.metric})", f"{result.native_score:.3f}")
 head[2].metric("Threshold", f"{relation} {result.threshold}")
 head[3].metric("Cosine similarity", f"{result.cosine:.3f}")
 
+reference = ScoreReference.load(result.model)
+if reference is not None:
+    confidence = calibrated_confidence(reference, result.native_score)
+    st.caption(
+        f"Calibrated confidence: at this score {confidence.fmr:.0%} of {confidence.impostor_pairs} impostor pairs "
+        f"would be accepted (FMR) and {confidence.fnmr:.0%} of {confidence.genuine_pairs} genuine pairs rejected "
+        f"(FNMR). Reference: {reference.source}. Calibrate on your own labelled photos with "
+        "`python -m xai calibrate verify --data DIR`."
+    )
 faces = st.columns(2)
 faces[0].image(result.probe_crop, caption="probe (model input)", width=260)
 faces[1].image(result.gallery_crop, caption="gallery (model input)", width=260)

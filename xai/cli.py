@@ -105,6 +105,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from PIL import Image
     from tqdm import tqdm
 
+    from xai.calibration import ScoreReference, calibrated_confidence
     from xai.faces import FaceError
     from xai.images import read_image_file
     from xai.render import colorize, overlay
@@ -119,6 +120,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     summary = {"model": result.model, "metric": result.metric, "native_score": result.native_score,
                "threshold": result.threshold, "cosine": result.cosine, "same_person": result.same_person,
                "faces_found": list(result.faces_found)}
+    reference = ScoreReference.load(result.model)
+    if reference is not None:
+        confidence = calibrated_confidence(reference, result.native_score)
+        summary["calibrated"] = {"fmr": confidence.fmr, "fnmr": confidence.fnmr, "source": reference.source,
+                                 "genuine_pairs": confidence.genuine_pairs,
+                                 "impostor_pairs": confidence.impostor_pairs}
     maps = {}
     if args.explainer != "none":
         for reverse in (False, True):
@@ -154,6 +161,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     verdict = "SAME person" if result.same_person else "DIFFERENT people"
     print(f"{result.model}: {result.metric} {result.native_score:.4f} (threshold {relation} {result.threshold}) "
           f"→ {verdict}; cosine {result.cosine:.4f}")
+    if "calibrated" in summary:
+        c = summary["calibrated"]
+        print(f"calibrated: FMR {c['fmr']:.1%} of {c['impostor_pairs']} impostor pairs, FNMR {c['fnmr']:.1%} of "
+              f"{c['genuine_pairs']} genuine pairs at this score (reference: {c['source']})")
     return 0
 
 
@@ -170,6 +181,47 @@ def add_verify(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--out", help="folder for crops, map overlays and verification.json")
     parser.set_defaults(func=_cmd_verify)
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from xai.calibration import build_reference, identities_from_folder, sample_identities
+
+    try:
+        if args.data:
+            identities, skipped = identities_from_folder(Path(args.data))
+            source = f"labelled folder {args.data} (user calibration)"
+        else:
+            identities, skipped = sample_identities(), []
+            source = "the sample portraits fetched at set-up (assets/samples): far too few pairs for real use"
+        for model in args.model or verification_embedders_list():
+            reference = build_reference(model, identities, source)
+            path = reference.save(Path(args.out)) if args.out else reference.save()
+            print(f"{model}: {len(reference.genuine)} genuine and {len(reference.impostor)} impostor scores "
+                  f"from {reference.images} photos of {reference.identities} identities → {path}")
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if skipped:
+        print(f"skipped (unreadable or no face): {', '.join(skipped)}")
+    return 0
+
+
+def verification_embedders_list() -> list[str]:
+    from models.registry import verification_embedders
+
+    return verification_embedders()
+
+
+def add_calibrate(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("calibrate", help="reference genuine/impostor scores for calibrated confidence")
+    parser.add_argument("what", choices=["verify"])
+    parser.add_argument("--data", help="labelled folder DIR/<identity>/<photo>; default: the sample portraits")
+    parser.add_argument("--model", action="append", choices=verification_embedders_list(),
+                        help="embedder (repeatable; default: every verification embedder)")
+    parser.add_argument("--out", help="folder for <model>.json (default: models/calibration)")
+    parser.set_defaults(func=_cmd_calibrate)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -245,7 +297,7 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_cmd_train)
 
 
-COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (add_models, add_spoof, add_verify, add_train)
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (add_models, add_spoof, add_verify, add_calibrate, add_train)
 
 
 def build_parser() -> argparse.ArgumentParser:
