@@ -14,11 +14,13 @@ from xai.esb import pair_soft_biometrics
 from xai.faces import FaceError
 from xai.images import ImageInputError, decode_image
 from xai.influence import FACTORS, apply_factor, factor_sweep
+from xai.occlusion import contribution_overlay, supports_decision
 from xai.render import colorbar, overlay
 from xai.studio import SAMPLES_DIR, sample_index
-from xai.verify import explain_pair, map_faithfulness, similarity_cam, verify_pair
+from xai.verify import explain_pair, explain_regions, map_faithfulness, similarity_cam, verify_pair
 
-EXPLAINER_LABELS = {"fv-rise": "FV-RISE", "corr-rise": "CorrRISE", "cam": "Similarity Grad-CAM"}
+EXPLAINER_LABELS = {"fv-rise": "FV-RISE", "corr-rise": "CorrRISE", "cam": "Similarity Grad-CAM",
+                    "regions": "Face-part occlusion"}
 
 
 @st.cache_resource(show_spinner="Loading the model…")
@@ -46,6 +48,12 @@ def cached_map(probe_bytes: bytes, gallery_bytes: bytes, model: str, explainer: 
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def cached_regions(probe_bytes: bytes, gallery_bytes: bytes, model: str, reverse: bool):
+    result = cached_verification(probe_bytes, gallery_bytes, model)
+    return explain_regions(result, reverse=reverse, loader=cached_model)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def cached_esb(probe_bytes: bytes, gallery_bytes: bytes):
     return pair_soft_biometrics(decode_image(probe_bytes), decode_image(gallery_bytes), loader=cached_model)
 
@@ -66,7 +74,10 @@ with st.expander("How this works", icon=":material/school:"):
         "3. **CorrRISE.** Random square patches hide the probe; the map is the per-pixel Pearson correlation "
         "between 'pixel visible' and the similarity: positive = similar regions, negative = dissimilar.\n"
         "4. **Similarity Grad-CAM** (differentiable models): Grad-CAM with the cosine similarity as the target.\n"
-        "5. **Faithfulness.** Deletion/insertion curves of the similarity in map order: a faithful map lowers "
+        "5. **Face-part occlusion.** Each face part (forehead, eyebrows, eyes, nose, cheeks, mouth, chin) is "
+        "hidden in turn; green parts support the decision (hiding them moves the score against it), magenta "
+        "parts oppose it.\n"
+        "6. **Faithfulness.** Deletion/insertion curves of the similarity in map order: a faithful map lowers "
         "the similarity fast when its pixels are removed.\n\n"
         "**What it cannot tell.** Maps show where the *model* is sensitive, not why two people look alike; "
         "random-mask maps are estimates whose noise shrinks with more masks (same seed ⇒ same map)."
@@ -82,8 +93,9 @@ with st.sidebar:
                                   disabled=gallery_upload is not None)
     st.header("Explanation")
     model = st.selectbox("Model", verification_embedders())
-    choices = ["fv-rise", "corr-rise"] + (["cam"] if model_class(model).differentiable else [])
-    explainers = st.multiselect("Explainers", choices, default=["fv-rise"], format_func=EXPLAINER_LABELS.get)
+    choices = ["fv-rise", "corr-rise"] + (["cam"] if model_class(model).differentiable else []) + ["regions"]
+    explainers = st.multiselect("Explainers", choices, default=["fv-rise", "regions"],
+                                format_func=EXPLAINER_LABELS.get)
     masks = st.select_slider("Masks N", [100, 200, 300, 500, 1000, 2000, 4000, 10000], value=300)
     seed = st.number_input("Seed", 0, 2**31 - 1, 0)
     early_stop = st.checkbox("Stop early when the map stops changing", value=True)
@@ -133,6 +145,23 @@ if explainers:
     for explainer in explainers:
         for reverse in directions:
             label = f"{EXPLAINER_LABELS[explainer]}, {'gallery → probe' if reverse else 'probe → gallery'}"
+            if explainer == "regions":
+                crop = result.gallery_crop if reverse else result.probe_crop
+                _reference, parts, landmarks = cached_regions(probe_bytes, gallery_bytes, model, reverse)
+                picture = contribution_overlay(crop, landmarks, parts, result.same_person)
+                panel_tiles.append(picture)
+                with columns[index]:
+                    st.image(picture, caption=f"{label}: green supports, magenta opposes the decision",
+                             width="stretch")
+                    bars = go.Figure(go.Bar(
+                        x=[p.delta_one for p in parts], y=[p.part for p in parts], orientation="h",
+                        marker_color=["#1eaa3c" if supports_decision(p, result.same_person) else "#c81ec8"
+                                      for p in parts]))
+                    bars.update_layout(title="Δ similarity when hidden", height=260,
+                                       margin=dict(t=30, b=20, l=10, r=10))
+                    st.plotly_chart(bars, width="stretch")
+                index += 1
+                continue
             bar = st.progress(0.0, text=f"{label}: sampling masks…") if explainer != "cam" else None
 
             def report(done, total, _map, bar=bar, label=label):

@@ -127,7 +127,19 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                                  "genuine_pairs": confidence.genuine_pairs,
                                  "impostor_pairs": confidence.impostor_pairs}
     maps = {}
-    if args.explainer != "none":
+    if args.explainer == "regions":
+        from xai.verify import explain_regions
+
+        for reverse in (False, True):
+            label = "gallery" if reverse else "probe"
+            try:
+                _ref, parts, _landmarks = explain_regions(result, reverse=reverse)
+            except FaceError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            summary[f"{label}_regions"] = {p.part: {"delta_hidden": p.delta_one, "delta_only": p.delta_only}
+                                           for p in parts}
+    elif args.explainer != "none":
         for reverse in (False, True):
             label = "gallery" if reverse else "probe"
             with tqdm(total=args.masks, desc=f"{args.explainer} on the {label}", disable=args.json,
@@ -161,6 +173,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     verdict = "SAME person" if result.same_person else "DIFFERENT people"
     print(f"{result.model}: {result.metric} {result.native_score:.4f} (threshold {relation} {result.threshold}) "
           f"→ {verdict}; cosine {result.cosine:.4f}")
+    for label in ("probe", "gallery"):
+        if f"{label}_regions" in summary:
+            parts = ", ".join(f"{k} {v['delta_hidden']:+.3f}" for k, v in summary[f"{label}_regions"].items())
+            print(f"{label}: Δ similarity when each part is hidden: {parts}")
     if "calibrated" in summary:
         c = summary["calibrated"]
         print(f"calibrated: FMR {c['fmr']:.1%} of {c['impostor_pairs']} impostor pairs, FNMR {c['fnmr']:.1%} of "
@@ -175,7 +191,7 @@ def add_verify(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("probe")
     parser.add_argument("gallery")
     parser.add_argument("--model", default="faceres", choices=verification_embedders())
-    parser.add_argument("--explainer", default="fv-rise", choices=["fv-rise", "corr-rise", "none"])
+    parser.add_argument("--explainer", default="fv-rise", choices=["fv-rise", "corr-rise", "regions", "none"])
     parser.add_argument("--masks", type=int, default=1000, help="number of random masks (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true")

@@ -148,3 +148,22 @@ def map_faithfulness(result: VerificationResult, heatmap: np.ndarray, reverse: b
             return score(embedder.to_batch(batch)).numpy()
 
     return faithfulness_curves(explained, heatmap, score_batch, steps=steps, original_score=result.cosine)
+
+
+def explain_regions(result: VerificationResult, reverse: bool = False,
+                    loader: Callable[[str], FaceEmbedder] = load_model):
+    """Face-part contributions over the explained crop: (reference similarity, contributions, crop landmarks).
+
+    Raises :class:`xai.faces.FaceError` when Face Mesh cannot find the face again on the model's crop.
+    """
+    from xai.faces import FaceError, detect_faces
+    from xai.occlusion import part_contributions
+
+    embedder = _embedder(result.model, loader)
+    explained, other = (result.gallery_crop, result.probe_crop) if reverse else (result.probe_crop,
+                                                                                 result.gallery_crop)
+    faces = detect_faces(explained)
+    if not faces:
+        raise FaceError("The face parts could not be located on the model's crop.")
+    reference, contributions = part_contributions(explained, faces[0].landmarks, similarity_to(embedder, other))
+    return reference, contributions, faces[0].landmarks
