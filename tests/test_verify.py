@@ -69,3 +69,15 @@ def test_cli_verify_json(tmp_path):
     assert summary["metric"] == "euclidean" and summary["same_person"] is False
     assert summary["probe_explanation"]["map_shown"] == "dissimilarity"
     assert (tmp_path / "probe_dissimilarity.png").is_file() and (tmp_path / "verification.json").is_file()
+
+
+def test_similarity_cam_for_faceres_and_a_clear_refusal_for_the_dlib_black_box(sample_images, same_pair):
+    from xai.verify import map_faithfulness, similarity_cam
+
+    heatmap = similarity_cam(same_pair, "grad-cam")
+    assert heatmap.shape == (224, 224) and heatmap.max() == pytest.approx(1.0, abs=1e-5)
+    curves = map_faithfulness(same_pair, heatmap, steps=4)
+    assert curves.deletion[0] == pytest.approx(same_pair.cosine) and curves.deletion_auc < curves.insertion_auc
+    dlib_pair = verify_pair(sample_images["obama.jpg"], sample_images["obama2.jpg"], "dlib-resnet")
+    with pytest.raises(ValueError, match="black box"):
+        similarity_cam(dlib_pair)

@@ -139,6 +139,21 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                 return 2
             summary[f"{label}_regions"] = {p.part: {"delta_hidden": p.delta_one, "delta_only": p.delta_only}
                                            for p in parts}
+    elif args.explainer == "cam":
+        from xai.verify import map_faithfulness, similarity_cam
+
+        for reverse in (False, True):
+            label = "gallery" if reverse else "probe"
+            try:
+                heatmap = similarity_cam(result, args.cam, reverse=reverse)
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            curves = map_faithfulness(result, heatmap, reverse=reverse)
+            maps[label] = (None, heatmap)
+            summary[f"{label}_explanation"] = {"explainer": f"similarity {args.cam}", "map_shown": "similarity",
+                                               "deletion_auc": curves.deletion_auc,
+                                               "insertion_auc": curves.insertion_auc}
     elif args.explainer != "none":
         for reverse in (False, True):
             label = "gallery" if reverse else "probe"
@@ -163,8 +178,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             if label in maps:
                 saliency, shown = maps[label]
                 Image.fromarray(overlay(crop, shown)).save(out / f"{label}_{summary[label + '_explanation']['map_shown']}.png")
-                Image.fromarray(colorize(saliency.similarity)).save(out / f"{label}_similarity_map.png")
-                Image.fromarray(colorize(saliency.dissimilarity)).save(out / f"{label}_dissimilarity_map.png")
+                if saliency is not None:
+                    Image.fromarray(colorize(saliency.similarity)).save(out / f"{label}_similarity_map.png")
+                    Image.fromarray(colorize(saliency.dissimilarity)).save(out / f"{label}_dissimilarity_map.png")
         (out / "verification.json").write_text(json.dumps(summary, indent=2) + "\n")
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -191,7 +207,8 @@ def add_verify(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("probe")
     parser.add_argument("gallery")
     parser.add_argument("--model", default="faceres", choices=verification_embedders())
-    parser.add_argument("--explainer", default="fv-rise", choices=["fv-rise", "corr-rise", "regions", "none"])
+    parser.add_argument("--explainer", default="fv-rise", choices=["fv-rise", "corr-rise", "cam", "regions", "none"])
+    parser.add_argument("--cam", default="grad-cam", help="CAM method for --explainer cam (grad-cam, grad-cam++, …)")
     parser.add_argument("--masks", type=int, default=1000, help="number of random masks (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true")
