@@ -257,6 +257,49 @@ def add_calibrate(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_cmd_calibrate)
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import csv
+
+    from tqdm import tqdm
+
+    from xai.esb import evaluate_esb
+
+    try:
+        with tqdm(desc="pairs", file=sys.stderr) as bar:
+            def advance(done, total):
+                bar.total = total
+                bar.update(done - bar.n)
+
+            cells, pairs = evaluate_esb(args.pairs, model=args.model, progress=advance)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{'estimator':<20}{'group':<14}{'gender acc %':>13}{'n':>5}{'age MAE':>9}{'n':>5}")
+    for c in cells:
+        print(f"{c.estimator:<20}{c.group:<14}{c.gender_accuracy:>13.2f}{c.gender_n:>5}{c.age_mae:>9.2f}{c.age_n:>5}")
+    failed = [p for p in pairs if "error" in p]
+    if failed:
+        print(f"{len(failed)} pair(s) skipped: " + "; ".join(f"{p['probe']} / {p['gallery']}: {p['error']}"
+                                                           for p in failed))
+    if args.out:
+        with open(args.out, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(cells[0].__slots__) if cells else ["estimator"])
+            writer.writeheader()
+            for c in cells:
+                writer.writerow({k: getattr(c, k) for k in c.__slots__})
+        print(f"table written to {args.out}")
+    return 0
+
+
+def add_evaluate(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("evaluate", help="global analyses over a protocol (esb: seed 001 Table I)")
+    parser.add_argument("what", choices=["esb"])
+    parser.add_argument("--pairs", required=True, help="CSV: probe, gallery, same [, probe_age, probe_gender, …]")
+    parser.add_argument("--model", default="faceres", choices=verification_embedders_list())
+    parser.add_argument("--out", help="write the table as CSV")
+    parser.set_defaults(func=_cmd_evaluate)
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -330,7 +373,7 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_cmd_train)
 
 
-COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (add_models, add_spoof, add_verify, add_calibrate, add_train)
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (add_models, add_spoof, add_verify, add_calibrate, add_evaluate, add_train)
 
 
 def build_parser() -> argparse.ArgumentParser:
