@@ -460,6 +460,14 @@ def _fingers(x: np.ndarray, p: PrintParams) -> np.ndarray:
     return x
 
 
+def _draw_attack(image: np.ndarray, rng: np.random.Generator, strength: float | None, params_cls):
+    """Validate the inputs and draw, in this fixed order, the strength, the attack's and the camera's parameters."""
+    _check_image(image)
+    _check_rng(rng)
+    s = _resolve_strength(strength, rng)
+    return params_cls.draw(rng, s), CaptureParams.draw(rng)
+
+
 def print_attack(image: np.ndarray, rng: np.random.Generator, strength: float | None = None) -> np.ndarray:
     """A printed photo held up to the camera: print (gamut, halftone, paper) → bend → edge/fingers → recapture.
 
@@ -471,11 +479,7 @@ def print_attack(image: np.ndarray, rng: np.random.Generator, strength: float | 
     Returns:
         (H, W, 3) uint8 RGB of the same size, ending with the bona fide camera nuisances.
     """
-    _check_image(image)
-    _check_rng(rng)
-    s = _resolve_strength(strength, rng)
-    p = PrintParams.draw(rng, s)
-    cam = CaptureParams.draw(rng)
+    p, cam = _draw_attack(image, rng, strength, PrintParams)
     h, w = image.shape[:2]
     # Gamut: saturation towards grey, a colour cast, and the paper's white and the ink's black limiting the range,
     # as one affine colour transform.
@@ -618,11 +622,7 @@ def replay_attack(image: np.ndarray, rng: np.random.Generator, strength: float |
     Returns:
         (H, W, 3) uint8 RGB of the same size, ending with the bona fide camera nuisances.
     """
-    _check_image(image)
-    _check_rng(rng)
-    s = _resolve_strength(strength, rng)
-    p = ReplayParams.draw(rng, s)
-    cam = CaptureParams.draw(rng)
+    p, cam = _draw_attack(image, rng, strength, ReplayParams)
     h, w = image.shape[:2]
     # The display shows the photo at its own resolution: area downscale to the screen grid, then its tone curve,
     # colour temperature and bit depth apply per screen pixel.
