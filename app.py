@@ -19,6 +19,9 @@ PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/spoof.py", title="Face anti-spoofing", icon=":material/shield_person:", url_path="anti-spoofing"),
     st.Page("pages/verify.py", title="Face verification", icon=":material/compare:", url_path="verification"),
+    st.Page("pages/idcard.py", title="ID card", icon=":material/badge:", url_path="id-card"),
+    st.Page("pages/gates.py", title="Quality gates", icon=":material/fact_check:", url_path="quality-gates"),
+    st.Page("pages/evaluation.py", title="Evaluation", icon=":material/analytics:", url_path="evaluation"),
 ]
 
 

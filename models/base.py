@@ -172,6 +172,15 @@ class FaceEmbedder(PretrainedModel):
         """(B, S, S, 3) float32 RGB [0, 255] → (B, D) float32 L2-normalised embeddings."""
         return torch.nn.functional.normalize(self.descriptors(crops), dim=-1)
 
+    def inference_descriptors(self, crops: torch.Tensor) -> torch.Tensor:
+        """:meth:`descriptors` for black-box scoring (RISE, occlusion): no gradients; models may run a fused copy."""
+        with torch.no_grad():
+            return self.descriptors(crops)
+
+    def embed_for_scoring(self, crops: torch.Tensor) -> torch.Tensor:
+        """(B, S, S, 3) float32 RGB [0, 255] → (B, D) L2-normalised embeddings, without gradients (fast path)."""
+        return torch.nn.functional.normalize(self.inference_descriptors(crops), dim=-1)
+
     @staticmethod
     def similarity(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """Cosine similarity in [-1, 1] of L2-normalised (B, D) and (B or 1, D) embeddings: (B,)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import torch
 
 from models.base import ROOT, ModelUnavailableError, PretrainedModel
+from models.tfjs_freeze import FrozenGraph, freeze_graph
 from models.tfjs_graph import TfjsGraphError, TfjsGraphModel, load_tfjs_graph, nhwc_to_nchw
 
 HUMAN_DIR = ROOT / "models" / "weights" / "human"
@@ -39,6 +40,7 @@ class HumanGraphModel(PretrainedModel):
 
     def __init__(self) -> None:
         self.graph = load_human_graph(self.graph_name)
+        self._frozen: dict[tuple[str, ...], FrozenGraph] = {}
 
     def files(self) -> list[Path]:
         return human_files(self.graph_name)
@@ -56,3 +58,10 @@ class HumanGraphModel(PretrainedModel):
     def run(self, crops: torch.Tensor, outputs: list[str]) -> dict[str, torch.Tensor]:
         """Run the graph on (B, S, S, 3) float32 RGB [0, 255] crops; return the named node tensors."""
         return self.graph(self.input_spec.apply(crops), outputs)
+
+    def run_frozen(self, crops: torch.Tensor, outputs: list[str]) -> dict[str, torch.Tensor]:
+        """As :meth:`run`, through a fused inference-only copy of the graph (no gradients, no hooks)."""
+        key = tuple(outputs)
+        if key not in self._frozen:
+            self._frozen[key] = freeze_graph(self.graph, outputs)
+        return self._frozen[key](self.input_spec.apply(crops))

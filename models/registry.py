@@ -14,8 +14,10 @@ from models.base import (
     SoftBiometricEstimator,
     SpoofClassifier,
 )
+from models.zoo.idcard_recapture import RecaptureDetector
 
-ROLES = {"embedder": FaceEmbedder, "spoof": SpoofClassifier, "estimator": SoftBiometricEstimator}
+ROLES = {"embedder": FaceEmbedder, "spoof": SpoofClassifier, "estimator": SoftBiometricEstimator,
+         "recapture": RecaptureDetector}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,8 @@ REGISTRY: tuple[ModelEntry, ...] = (
     ModelEntry("resnet18-cbam-eyes", "spoof", "models.zoo.spoof_regions:EyesSpoof", "resnet18-cbam-regions.md"),
     ModelEntry("resnet18-cbam-nose", "spoof", "models.zoo.spoof_regions:NoseSpoof", "resnet18-cbam-regions.md"),
     ModelEntry("resnet18-cbam-mouth", "spoof", "models.zoo.spoof_regions:MouthSpoof", "resnet18-cbam-regions.md"),
+    ModelEntry("idcard-vgg16-fft", "recapture", "models.zoo.idcard_recapture:VggFftRecapture", "idcard-recapture.md"),
+    ModelEntry("idcard-vgg-only", "recapture", "models.zoo.idcard_recapture:VggOnlyRecapture", "idcard-recapture.md"),
 )
 
 

@@ -8,11 +8,14 @@ import streamlit as st
 
 from models.base import ModelUnavailableError
 from models.registry import load_model
+from ui.gate_strip import render_gate_strip_for
+from ui.report_button import report_button
 from xai.cam import CAM_LABELS, CAM_METHODS
 from xai.faces import FaceError
 from xai.faithfulness import DEFAULT_CURVE_STEPS, DEFAULT_MASK_TOP_PERCENT
-from xai.images import ImageInputError, decode_image
+from xai.images import UPLOAD_TYPES, ImageInputError, decode_image
 from xai.render import colorbar, overlay, spoof_panel_png
+from xai.report.builder import ReportInput, build_spoof_report
 from xai.spoof_explain import FAMILY_LABELS, SPOOF_FAMILIES, explain_spoof, explanation_to_dict
 from xai.studio import SAMPLES_DIR, sample_index
 
@@ -61,7 +64,7 @@ with st.expander("How this works", icon=":material/school:"):
 samples = sample_index()
 with st.sidebar:
     st.header("Input")
-    upload = st.file_uploader("Upload a face photo", type=["jpg", "jpeg", "png", "webp", "bmp"])
+    upload = st.file_uploader("Upload a face photo", type=UPLOAD_TYPES)
     sample_names = [s["file"] for s in samples]
     sample = st.selectbox("…or pick a sample", sample_names, disabled=upload is not None) if samples else None
     st.header("Explanation")
@@ -105,6 +108,7 @@ for column, (title, picture) in zip(st.columns(len(steps_images)), steps_images,
     column.image(picture, caption=title, width="stretch")
 
 st.subheader("Regions")
+render_gate_strip_for(image_bytes, "Was this input fit to be judged? Quality gates (seed 002)")
 st.image(colorbar(300, 12), caption="heatmap colour scale: 0 (blue) → 1 (red)", width=300)
 for column, r in zip(st.columns(max(4, len(result.regions))), result.regions, strict=False):
     with column:
@@ -139,3 +143,8 @@ st.download_button("Download the whole panel (PNG)", spoof_panel_png(result),
                    file_name=f"spoof-explanation-{source_name.rsplit('.', 1)[0]}.png", mime="image/png")
 with st.expander("JSON"):
     st.code(json.dumps(summary, indent=2), language="json")
+
+report_button("spoof", lambda: build_spoof_report(
+    ReportInput(source_name, "image", image_bytes), family=family, cam_method=cam, mask_top_percent=mask_top,
+    curve_steps=steps, target_layer=layer, loader=cached_model, explanation=result),
+    f"audit-spoof-{source_name.rsplit('.', 1)[0]}", fingerprint=f"{hash(image_bytes)}|{family}|{cam}|{layer}|{mask_top}|{steps}")

@@ -9,16 +9,29 @@ from PIL import Image
 
 from models.base import ModelUnavailableError
 from models.registry import load_model, model_class, verification_embedders
+from ui.gate_strip import render_gate_strip_for
+from ui.report_button import report_button
+from ui.result_cache import cached_with_progress, result_key
 from xai.calibration import ScoreReference, calibrated_confidence
 from xai.esb import pair_soft_biometrics
 from xai.faces import FaceError
-from xai.images import ImageInputError, decode_image
+from xai.images import UPLOAD_TYPES, ImageInputError, decode_image
 from xai.influence import FACTORS, apply_factor, factor_sweep
 from xai.occlusion import contribution_overlay, supports_decision
 from xai.render import colorbar, overlay
+from xai.report.builder import ReportInput, build_verify_report
 from xai.studio import SAMPLES_DIR, sample_index
-from xai.verify import explain_pair, explain_regions, map_faithfulness, similarity_cam, verify_pair
+from xai.verify import (
+    DEFAULT_MASKS,
+    DEFAULT_SAMPLING,
+    explain_pair,
+    explain_regions,
+    map_faithfulness,
+    similarity_cam,
+    verify_pair,
+)
 
+LIVE_MAP_EVERY = 128  # masks between updates of the converging map
 EXPLAINER_LABELS = {"fv-rise": "FV-RISE", "corr-rise": "CorrRISE", "cam": "Similarity Grad-CAM",
                     "regions": "Face-part occlusion"}
 
@@ -33,18 +46,28 @@ def cached_verification(probe_bytes: bytes, gallery_bytes: bytes, model: str):
     return verify_pair(decode_image(probe_bytes), decode_image(gallery_bytes), model, loader=cached_model)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
 def cached_map(probe_bytes: bytes, gallery_bytes: bytes, model: str, explainer: str, masks: int, seed: int,
-               reverse: bool, early_stop: bool, _progress=None):
+               reverse: bool, early_stop: bool, sampling: str, precision: str, progress=None):
+    """The map and its faithfulness, computed once per inputs and parameters (progress is drawn only then)."""
+    key = result_key(probe_bytes, gallery_bytes, model, explainer, masks, seed, reverse, early_stop, sampling,
+                     precision)
+    return cached_with_progress("verification-maps", key, lambda: compute_map(
+        probe_bytes, gallery_bytes, model, explainer, masks, seed, reverse, early_stop, sampling, precision, progress))
+
+
+def compute_map(probe_bytes: bytes, gallery_bytes: bytes, model: str, explainer: str, masks: int, seed: int,
+                reverse: bool, early_stop: bool, sampling: str, precision: str, progress=None):
     result = cached_verification(probe_bytes, gallery_bytes, model)
     if explainer == "cam":
         heatmap = similarity_cam(result, "grad-cam", reverse=reverse, loader=cached_model)
-        return heatmap, heatmap, None, map_faithfulness(result, heatmap, reverse=reverse, loader=cached_model)
+        return heatmap, heatmap, None, map_faithfulness(result, heatmap, reverse=reverse, loader=cached_model), ""
     saliency = explain_pair(result, explainer, n_masks=masks, seed=seed, reverse=reverse, early_stop=early_stop,
-                            loader=cached_model, progress=_progress)
+                            loader=cached_model, progress=progress, sampling=sampling, precision=precision)
     shown = saliency.similarity if result.same_person else saliency.dissimilarity
+    how = (f"{saliency.masks_used} {sampling if explainer == 'fv-rise' else 'random'} masks, seed {seed}, "
+           f"scored in {saliency.precision}")
     return shown, saliency.similarity, saliency.dissimilarity, map_faithfulness(result, shown, reverse=reverse,
-                                                                                loader=cached_model)
+                                                                                loader=cached_model), how
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -70,7 +93,8 @@ with st.expander("How this works", icon=":material/school:"):
         "above the centre vote for the pixels they keep: $\\mathrm{sal}(x) = \\sum_i (s_i - c)\\,m_i(x) / (N p)$. "
         "The positive part is the **similarity** map (shown for an acceptance), the negative part the "
         "**dissimilarity** map (shown for a rejection). With $c$ = the unmasked score this is exactly the seed's "
-        "grouping of masks above/below the reference score; the default $c$ = mean masked score converges faster.\n"
+        "grouping of masks above/below the reference score; the default $c$ = mean masked score converges faster. "
+        "Sobol sampling (default) spreads the masks' cells evenly, so fewer masks give the same map.\n"
         "3. **CorrRISE.** Random square patches hide the probe; the map is the per-pixel Pearson correlation "
         "between 'pixel visible' and the similarity: positive = similar regions, negative = dissimilar.\n"
         "4. **Similarity Grad-CAM** (differentiable models): Grad-CAM with the cosine similarity as the target.\n"
@@ -80,15 +104,17 @@ with st.expander("How this works", icon=":material/school:"):
         "6. **Faithfulness.** Deletion/insertion curves of the similarity in map order: a faithful map lowers "
         "the similarity fast when its pixels are removed.\n\n"
         "**What it cannot tell.** Maps show where the *model* is sensitive, not why two people look alike; "
-        "random-mask maps are estimates whose noise shrinks with more masks (same seed ⇒ same map)."
+        "random-mask maps are estimates whose noise shrinks with more masks (same seed ⇒ same map; on a CPU "
+        "with native bfloat16 the masked faces may be scored in bf16, checked against fp32 and named under "
+        "each map)."
     )
 
 samples = [s["file"] for s in sample_index()]
 with st.sidebar:
     st.header("Faces")
-    probe_upload = st.file_uploader("Probe photo", type=["jpg", "jpeg", "png", "webp", "bmp"])
+    probe_upload = st.file_uploader("Probe photo", type=UPLOAD_TYPES)
     probe_sample = st.selectbox("…or probe sample", samples, index=0, disabled=probe_upload is not None)
-    gallery_upload = st.file_uploader("Gallery photo", type=["jpg", "jpeg", "png", "webp", "bmp"])
+    gallery_upload = st.file_uploader("Gallery photo", type=UPLOAD_TYPES)
     gallery_sample = st.selectbox("…or gallery sample", samples, index=min(1, len(samples) - 1),
                                   disabled=gallery_upload is not None)
     st.header("Explanation")
@@ -96,9 +122,20 @@ with st.sidebar:
     choices = ["fv-rise", "corr-rise"] + (["cam"] if model_class(model).differentiable else []) + ["regions"]
     explainers = st.multiselect("Explainers", choices, default=["fv-rise", "regions"],
                                 format_func=EXPLAINER_LABELS.get)
-    masks = st.select_slider("Masks N", [100, 200, 300, 500, 1000, 2000, 4000, 10000], value=300)
+    mask_counts = {
+        "fv-rise": st.select_slider("FV-RISE masks N", [128, 256, 512, 1024, 2048, 4096, 10000],
+                                    value=DEFAULT_MASKS["fv-rise"]),
+        "corr-rise": st.select_slider("CorrRISE masks N", [250, 500, 1000, 2000, 4000, 10000],
+                                      value=DEFAULT_MASKS["corr-rise"]),
+    }
+    sampling = st.radio("FV-RISE mask sampling", ["sobol", "random"], horizontal=True,
+                        index=["sobol", "random"].index(DEFAULT_SAMPLING),
+                        help="Sobol: quasi-random cells, the map converges with fewer masks; random: i.i.d. as RISE.")
+    precision = st.radio("Scoring precision", ["fp32", "auto"], horizontal=True,
+                         help="auto: bfloat16 only on a CPU with native bf16 and when the first 64 masks give the "
+                              "same map as fp32 (Pearson r ≥ 0.999); the caption says which was used.")
     seed = st.number_input("Seed", 0, 2**31 - 1, 0)
-    early_stop = st.checkbox("Stop early when the map stops changing", value=True)
+    early_stop = st.checkbox("Stop early when the map stops changing", value=False)
     both_ways = st.checkbox("Also explain gallery → probe", value=False)
 
 if not samples and (probe_upload is None or gallery_upload is None):
@@ -107,6 +144,12 @@ if not samples and (probe_upload is None or gallery_upload is None):
 probe_bytes = probe_upload.getvalue() if probe_upload else (SAMPLES_DIR / probe_sample).read_bytes()
 gallery_bytes = gallery_upload.getvalue() if gallery_upload else (SAMPLES_DIR / gallery_sample).read_bytes()
 
+for side, data in (("Probe", probe_bytes), ("Gallery", gallery_bytes)):
+    try:
+        decode_image(data)
+    except ImageInputError as exc:
+        st.error(f"{side} photo: {exc}")
+        st.stop()
 try:
     with st.spinner("Detecting, aligning and embedding both faces…"):
         result = cached_verification(probe_bytes, gallery_bytes, model)
@@ -133,6 +176,10 @@ if reference is not None:
 faces = st.columns(2)
 faces[0].image(result.probe_crop, caption="probe (model input)", width=260)
 faces[1].image(result.gallery_crop, caption="gallery (model input)", width=260)
+with faces[0]:
+    render_gate_strip_for(probe_bytes, "Probe: quality gates (seed 002)")
+with faces[1]:
+    render_gate_strip_for(gallery_bytes, "Gallery: quality gates (seed 002)")
 
 panel_tiles = [result.probe_crop, result.gallery_crop]
 if explainers:
@@ -162,22 +209,34 @@ if explainers:
                     st.plotly_chart(bars, width="stretch")
                 index += 1
                 continue
+            crop = result.gallery_crop if reverse else result.probe_crop
+            with columns[index]:
+                live = st.empty()
             bar = st.progress(0.0, text=f"{label}: sampling masks…") if explainer != "cam" else None
+            last_shown = [0]
 
-            def report(done, total, _map, bar=bar, label=label):
+            def report(done, total, current, bar=bar, label=label, live=live, crop=crop, last_shown=last_shown):
                 bar.progress(min(done / total, 1.0), text=f"{label}: {done}/{total} masks")
+                if done - last_shown[0] >= LIVE_MAP_EVERY or done == total:  # the map as it converges
+                    last_shown[0] = done
+                    signed = current if result.same_person else -current
+                    live.image(overlay(crop, np.clip(signed / max(float(signed.max()), 1e-12), 0, 1)),
+                               caption=f"{label}: {done} masks so far…", width="stretch")
 
-            shown, sim, dis, curves = cached_map(probe_bytes, gallery_bytes, model, explainer, masks, int(seed),
-                                                 reverse, early_stop, _progress=report if bar else None)
+            masks = mask_counts.get(explainer, 0)
+            shown, sim, dis, curves, how = cached_map(probe_bytes, gallery_bytes, model, explainer, masks, int(seed),
+                                                      reverse, early_stop, sampling, precision,
+                                                      progress=report if bar else None)
             if bar:
                 bar.empty()
-            crop = result.gallery_crop if reverse else result.probe_crop
+            live.empty()
             picture = overlay(crop, shown)
             panel_tiles.append(picture)
             with columns[index]:
                 st.image(picture, caption=f"{label}: {shown_name if explainer != 'cam' else 'similarity CAM'}",
                          width="stretch")
-                st.caption(f"deletion AUC {curves.deletion_auc:.3f} · insertion AUC {curves.insertion_auc:.3f}")
+                st.caption(f"deletion AUC {curves.deletion_auc:.3f} · insertion AUC {curves.insertion_auc:.3f}"
+                           + (f" · {how}" if how else ""))
                 if sim is not None:
                     with st.expander("both maps"):
                         st.image(overlay(crop, sim), caption="similarity", width="stretch")
@@ -213,3 +272,13 @@ changed_at = next((s for s, same in zip(sweep.strengths, sweep.same_person, stri
                    if same != result.same_person), None)
 st.caption("The decision never changes over this sweep." if changed_at is None else
            f"The decision flips at strength {changed_at:.1f}.")
+
+
+rise = next((e for e in explainers if e in ("fv-rise", "corr-rise")), "fv-rise")  # reports use a RISE map
+report_button("verify", lambda: build_verify_report(
+    ReportInput(probe_upload.name if probe_upload else probe_sample, "probe", probe_bytes),
+    ReportInput(gallery_upload.name if gallery_upload else gallery_sample, "gallery", gallery_bytes), model=model,
+    explainer=rise, n_masks=mask_counts[rise], seed=int(seed), sampling=sampling, precision=precision,
+    both_ways=both_ways, early_stop=early_stop, loader=cached_model), "audit-verify",
+    fingerprint=f"{hash(probe_bytes)}|{hash(gallery_bytes)}|{model}|{rise}|{mask_counts}|{seed}|{sampling}|{precision}|"
+                f"{both_ways}|{early_stop}")

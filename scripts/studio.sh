@@ -32,10 +32,10 @@ setup() {
 }
 
 browser_setup() {
-  if [ ! -x /usr/bin/chromium ]; then
-    [ "$(id -u)" = 0 ] || die "browser tests need Debian's chromium: sudo apt-get install -y chromium"
-    say "installing Debian's chromium for the browser tests"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  if [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null; then
+    [ "$(id -u)" = 0 ] || die "browser tests need Debian's chromium and poppler-utils: sudo apt-get install -y chromium poppler-utils"
+    say "installing Debian's chromium (browser tests) and poppler-utils (audit-report PDF test)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null
   fi
 }
 

@@ -37,15 +37,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(timeout_s: float = 120) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on 127.0.0.1 and yield its URL; stop it afterwards."""
+def running_app(timeout_s: float = 120, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on 127.0.0.1 and yield its URL; stop it afterwards.
+
+    ``env``: extra environment variables for the server process (e.g. its own TMPDIR).
+    """
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true"]
     log = (ARTIFACTS / f"streamlit-{port}.log")
     ARTIFACTS.mkdir(exist_ok=True)
     with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, **(env or {})})
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + timeout_s
@@ -69,12 +73,12 @@ def running_app(timeout_s: float = 120) -> Iterator[str]:
 
 
 @contextmanager
-def app_page(width: int = 1500, height: int = 2200) -> Iterator:
+def app_page(width: int = 1500, height: int = 2200, env: dict[str, str] | None = None) -> Iterator:
     """A Playwright page of a freshly started studio, opened on its home page; closed afterwards."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
-    with running_app() as url, sync_playwright() as pw:
+    with running_app(env=env) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
@@ -84,9 +88,18 @@ def app_page(width: int = 1500, height: int = 2200) -> Iterator:
             browser.close()
 
 
-def rendered_image_widths(page) -> list[int]:
-    """Natural widths of every st.image on the page once all have loaded (0 = broken image)."""
+def rendered_image_widths(page, minimum: int = 1) -> list[int]:
+    """Natural widths of every st.image on the page once at least ``minimum`` have loaded (0 = broken image)."""
     page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('[data-testid=stImage] img')).every(img => img.complete)",
-        timeout=120_000)
+        "(minimum) => { const imgs = Array.from(document.querySelectorAll('[data-testid=stImage] img'));"
+        " return imgs.length >= minimum && imgs.every(img => img.complete); }",
+        arg=minimum, timeout=120_000)
     return page.get_by_test_id("stImage").locator("img").evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
+
+
+def wait_until_idle(page, timeout_ms: int = 300_000) -> None:
+    """Wait until the app has no script run in progress (Streamlit's running indicator is gone)."""
+    page.wait_for_timeout(1_000)  # let a rerun triggered just now start
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidgetRunningIcon], "
+        "[data-testid=stStatusWidgetRunningManIcon]')", timeout=timeout_ms)

@@ -34,6 +34,19 @@ def test_rise_masks_keep_about_p_and_have_the_right_shape():
     assert masks.mean().item() == pytest.approx(0.3, abs=0.02)
 
 
+def test_sobol_masks_keep_about_p_and_cover_the_cells_more_evenly_than_random_draws():
+    sampler = RiseMaskSampler(56, 56, grid=5, keep=0.5, sampling="sobol")
+    sobol = sampler.stream(seed=0)(1024)
+    random = RiseMaskSampler(56, 56, grid=5, keep=0.5).stream(seed=0)(1024)
+    assert sobol.shape == (1024, 56, 56)
+    assert sobol.mean().item() == pytest.approx(0.5, abs=0.01)
+    # Per-pixel keep frequency: a balanced low-discrepancy design deviates less from p than i.i.d. draws.
+    assert (sobol.mean(dim=0) - 0.5).abs().mean() < (random.mean(dim=0) - 0.5).abs().mean()
+    again = sampler.stream(seed=0)
+    assert torch.equal(torch.cat([again(64) for _ in range(16)]), sobol)  # chunked draws = one draw
+    assert not torch.equal(sampler.stream(seed=1)(64), sobol[:64])
+
+
 def test_patch_masks_occlude_the_stated_number_of_pixels():
     masks = PatchMaskSampler(112, 112, patches=1, patch=30).sample(50, torch.Generator().manual_seed(0))
     assert masks.shape == (50, 112, 112)
@@ -44,7 +57,11 @@ def inside_share(saliency: np.ndarray) -> float:
     return float(saliency[REGION].sum() / max(saliency.sum(), 1e-12))
 
 
-@pytest.mark.parametrize("explainer", [fv_rise, corr_rise])
+def sobol_rise(*args, **kwargs):
+    return fv_rise(*args, sampling="sobol", **kwargs)
+
+
+@pytest.mark.parametrize("explainer", [fv_rise, sobol_rise, corr_rise])
 def test_the_peak_lies_in_the_planted_region(probe, explainer):
     result = explainer(probe, planted_score, n_masks=600, batch_size=50, seed=1)
     peak = np.unravel_index(np.argmax(result.similarity), result.similarity.shape)
@@ -56,7 +73,7 @@ def test_the_peak_lies_in_the_planted_region(probe, explainer):
     assert REGION[0].start <= peak[0] < REGION[0].stop and REGION[1].start <= peak[1] < REGION[1].stop
 
 
-@pytest.mark.parametrize("explainer", [fv_rise, corr_rise])
+@pytest.mark.parametrize("explainer", [fv_rise, sobol_rise, corr_rise])
 def test_same_seed_same_map_other_seed_other_map_and_batch_size_invariance(probe, explainer):
     a = explainer(probe, planted_score, n_masks=200, batch_size=16, seed=3)
     b = explainer(probe, planted_score, n_masks=200, batch_size=16, seed=3)
@@ -94,3 +111,38 @@ def test_input_validation(probe):
         fv_rise(probe[..., :2], planted_score)
     with pytest.raises(ValueError):
         RiseMaskSampler(10, 10, keep=1.5)
+
+
+class Bf16PlantedScore:
+    """The planted score with a bf16 variant whose error is set by ``noise`` (to exercise the precision check)."""
+
+    def __init__(self, noise: float = 0.0) -> None:
+        self.noise = noise
+
+    def __call__(self, batch: torch.Tensor) -> torch.Tensor:
+        return planted_score(batch)
+
+    def in_bf16(self):
+        def reduced(batch: torch.Tensor) -> torch.Tensor:
+            exact = planted_score(batch)
+            jitter = torch.sin(1e3 * exact)  # deterministic, uncorrelated with the mask layout
+            return exact.to(torch.bfloat16).float() + self.noise * jitter
+        return reduced
+
+
+def test_precision_auto_uses_bf16_only_on_a_bf16_cpu_and_only_when_the_maps_agree(probe, monkeypatch):
+    from xai import rise
+
+    monkeypatch.setattr(rise, "native_bf16", lambda: None)
+    assert fv_rise(probe, Bf16PlantedScore(), n_masks=128, precision="auto").precision == "fp32"
+    with pytest.raises(ValueError, match="bf16"):
+        fv_rise(probe, Bf16PlantedScore(), n_masks=128, precision="bf16")
+    monkeypatch.setattr(rise, "native_bf16", lambda: "avx512_bf16")
+    faithful = fv_rise(probe, Bf16PlantedScore(), n_masks=128, precision="auto")
+    assert faithful.precision == "bf16"
+    exact = fv_rise(probe, Bf16PlantedScore(), n_masks=128, precision="fp32")
+    assert np.corrcoef(faithful.raw.ravel(), exact.raw.ravel())[0, 1] > 0.99
+    noisy = fv_rise(probe, Bf16PlantedScore(noise=0.05), n_masks=128, precision="auto")
+    assert noisy.precision == "fp32"
+    np.testing.assert_allclose(noisy.raw, exact.raw, atol=1e-6)  # the fallback is the fp32 computation itself
+    assert fv_rise(probe, planted_score, n_masks=128, precision="auto").precision == "fp32"  # no in_bf16()

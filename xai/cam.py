@@ -9,6 +9,8 @@ GradCAM map (tested to 1e-5) and it runs in about half the time (``bench/bench_c
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import torch
 from pytorch_grad_cam import EigenCAM, GradCAM, GradCAMPlusPlus, LayerCAM, ScoreCAM
@@ -61,9 +63,12 @@ def grad_cam_with_logits(classifier: SpoofClassifier, crops: torch.Tensor, targe
     _check_crops(crops)
     layer = classifier.cam_layer(layer_name)
     captured: list[torch.Tensor] = []
+    caller = threading.get_ident()
 
     def keep(_module, _inputs, output):
-        captured.append(output)
+        # The model is shared by every session (st.cache_resource): keep only this call's own forward pass.
+        if threading.get_ident() == caller:
+            captured.append(output)
 
     handle = layer.register_forward_hook(keep)
     try:

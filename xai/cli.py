@@ -13,6 +13,10 @@ import os
 import sys
 from collections.abc import Callable
 
+from xai.cli_gates import add_gates
+from xai.cli_idcard import add_evaluate_options, add_idcard, add_train_options, cmd_evaluate_idcard, cmd_train_idcard
+from xai.cli_report import add_evaluate_score_options, add_explain, add_report, cmd_evaluate_scores
+
 os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ logging off the terminal
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -109,7 +113,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from xai.faces import FaceError
     from xai.images import read_image_file
     from xai.render import colorize, overlay
-    from xai.verify import decision_map, explain_pair, verify_pair
+    from xai.verify import DEFAULT_MASKS, decision_map, explain_pair, verify_pair
 
     try:
         probe, gallery = read_image_file(args.probe), read_image_file(args.gallery)
@@ -157,16 +161,20 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     elif args.explainer != "none":
         for reverse in (False, True):
             label = "gallery" if reverse else "probe"
-            with tqdm(total=args.masks, desc=f"{args.explainer} on the {label}", disable=args.json,
+            masks = args.masks or DEFAULT_MASKS[args.explainer]
+            with tqdm(total=masks, desc=f"{args.explainer} on the {label}", disable=args.json,
                       file=sys.stderr) as bar:
                 def advance(done, _total, _map, bar=bar):
                     bar.update(done - bar.n)
 
-                saliency = explain_pair(result, args.explainer, n_masks=args.masks, seed=args.seed,
-                                        reverse=reverse, progress=advance)
+                saliency = explain_pair(result, args.explainer, n_masks=masks, seed=args.seed, reverse=reverse,
+                                        progress=advance, sampling=args.sampling, precision=args.precision,
+                                        early_stop=args.early_stop)
             maps[label] = (saliency, decision_map(result, saliency))
             summary[f"{label}_explanation"] = {
                 "explainer": args.explainer, "masks": saliency.masks_used, "seed": args.seed,
+                "sampling": args.sampling if args.explainer == "fv-rise" else "random",
+                "precision": saliency.precision, "early_stop": args.early_stop,
                 "reference_score": saliency.reference_score, "mean_masked_score": saliency.mean_masked_score,
                 "map_shown": "similarity" if result.same_person else "dissimilarity"}
     if args.out:
@@ -202,6 +210,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 def add_verify(sub: argparse._SubParsersAction) -> None:
     from models.registry import verification_embedders
+    from xai.verify import DEFAULT_MASKS, DEFAULT_PRECISION, DEFAULT_SAMPLING
 
     parser = sub.add_parser("verify", help="verify a probe/gallery pair and explain it (seed 001)")
     parser.add_argument("probe")
@@ -209,7 +218,14 @@ def add_verify(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", default="faceres", choices=verification_embedders())
     parser.add_argument("--explainer", default="fv-rise", choices=["fv-rise", "corr-rise", "cam", "regions", "none"])
     parser.add_argument("--cam", default="grad-cam", help="CAM method for --explainer cam (grad-cam, grad-cam++, …)")
-    parser.add_argument("--masks", type=int, default=1000, help="number of random masks (default %(default)s)")
+    parser.add_argument("--masks", type=int, default=None,
+                        help=f"number of masks (default: fv-rise {DEFAULT_MASKS['fv-rise']}, "
+                             f"corr-rise {DEFAULT_MASKS['corr-rise']})")
+    parser.add_argument("--sampling", default=DEFAULT_SAMPLING, choices=["sobol", "random"],
+                        help="FV-RISE mask sampling (default %(default)s)")
+    parser.add_argument("--precision", default=DEFAULT_PRECISION, choices=["auto", "fp32", "bf16"],
+                        help="scoring precision; auto = bf16 only on a bf16 CPU and when maps agree (r >= 0.999)")
+    parser.add_argument("--early-stop", action="store_true", help="stop when successive maps stop changing")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--out", help="folder for crops, map overlays and verification.json")
@@ -258,6 +274,13 @@ def add_calibrate(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.what in ("spoof", "verify") or (args.what == "idcard" and args.data):
+        return cmd_evaluate_scores(args)
+    if args.what == "idcard":
+        return cmd_evaluate_idcard(args)
+    if not args.pairs:
+        print("error: evaluate esb needs --pairs CSV", file=sys.stderr)
+        return 2
     import csv
 
     from tqdm import tqdm
@@ -293,16 +316,20 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 def add_evaluate(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("evaluate", help="global analyses over a protocol (esb: seed 001 Table I)")
-    parser.add_argument("what", choices=["esb"])
-    parser.add_argument("--pairs", required=True, help="CSV: probe, gallery, same [, probe_age, probe_gender, …]")
+    parser.add_argument("what", choices=["esb", "idcard", "spoof", "verify"])
+    parser.add_argument("--pairs", help="CSV: probe, gallery, same [, probe_age, probe_gender, …]")
     parser.add_argument("--model", default="faceres", choices=verification_embedders_list())
     parser.add_argument("--out", help="write the table as CSV")
+    add_evaluate_options(parser)
+    add_evaluate_score_options(parser)
     parser.set_defaults(func=_cmd_evaluate)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    if args.what == "idcard":
+        return cmd_train_idcard(args)
     from xai.train_spoof import (
         TrainConfig,
         evaluate_shipped,
@@ -356,7 +383,7 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     from xai.face_pipeline import REGIONS
 
     parser = sub.add_parser("train", help="train the models we ship (spoof-regions)")
-    parser.add_argument("what", choices=["spoof-regions"])
+    parser.add_argument("what", choices=["spoof-regions", "idcard"])
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--synthetic", type=int, default=1200, help="number of simulated train+val samples")
     source.add_argument("--data", help="real data: DIR/bona_fide/* and DIR/attack/* (images or videos)")
@@ -370,10 +397,11 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--card", default=None, help="also (re)write this model card from the measured metrics")
     parser.add_argument("--card-only", action="store_true",
                         help="do not train: evaluate the saved weights on the held-out split and rewrite --card")
+    add_train_options(parser)
     parser.set_defaults(func=_cmd_train)
 
 
-COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (add_models, add_spoof, add_verify, add_calibrate, add_evaluate, add_train)
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (add_models, add_spoof, add_verify, add_calibrate, add_evaluate, add_train, add_idcard, add_gates, add_report, add_explain)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -77,17 +77,67 @@ def _face_mesh():
     )
 
 
-def detect_faces(image: np.ndarray) -> list[DetectedFace]:
-    """All faces in ``image`` ((H, W, 3) uint8 RGB), largest first. Empty list when there is none."""
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+@lru_cache(maxsize=1)
+def _full_range_detector():
+    import mediapipe as mp
+
+    return mp.solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5)
+
+
+def _mesh(image: np.ndarray) -> list[np.ndarray]:
+    """(478, 2) pixel landmarks of every face Face Mesh finds in ``image`` on its own."""
     height, width = image.shape[:2]
     with _MESH_LOCK:  # a MediaPipe graph is not safe to call from two threads at once
         result = _face_mesh().process(np.ascontiguousarray(image))
-    faces = [
-        DetectedFace.from_landmarks(np.array([[p.x * width, p.y * height] for p in mesh.landmark]), image.shape)
-        for mesh in result.multi_face_landmarks or []
-    ]
+    return [np.array([[p.x * width, p.y * height] for p in mesh.landmark], dtype=np.float32)
+            for mesh in result.multi_face_landmarks or []]
+
+
+def _small_face_boxes(image: np.ndarray) -> list[tuple[float, float, float, float]]:
+    """Face boxes (x0, y0, x1, y1) from MediaPipe's full-range detector (finds faces down to ~2 % of the frame)."""
+    height, width = image.shape[:2]
+    with _MESH_LOCK:
+        result = _full_range_detector().process(np.ascontiguousarray(image))
+    boxes = []
+    for detection in result.detections or []:
+        b = detection.location_data.relative_bounding_box
+        boxes.append((b.xmin * width, b.ymin * height, (b.xmin + b.width) * width, (b.ymin + b.height) * height))
+    return boxes
+
+
+def _inside(point: tuple[float, float], box: tuple[float, float, float, float]) -> bool:
+    return box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3]
+
+
+def detect_faces(image: np.ndarray) -> list[DetectedFace]:
+    """All faces in ``image`` ((H, W, 3) uint8 RGB), largest first. Empty list when there is none.
+
+    Face Mesh runs on the whole image first (its own short-range detector finds faces that fill a good part of
+    the frame). Faces that only the full-range detector sees — small faces in a group photo — are then meshed
+    on a square crop around each (the face at about 40 % of the crop) and mapped back to image pixels.
+    """
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+    faces = [DetectedFace.from_landmarks(points, image.shape) for points in _mesh(image)]
+    height, width = image.shape[:2]
+    for box in _small_face_boxes(image):
+        centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        if any(_inside(centre, f.box) for f in faces):
+            continue
+        side = 2.5 * max(box[2] - box[0], box[3] - box[1])
+        x0, y0 = int(max(0, centre[0] - side / 2)), int(max(0, centre[1] - side / 2))
+        x1, y1 = int(min(width, centre[0] + side / 2)), int(min(height, centre[1] + side / 2))
+        crop = image[y0:y1, x0:x1]
+        if min(crop.shape[:2]) < 16:
+            continue
+        scale = max(1.0, 256 / min(crop.shape[:2]))  # Face Mesh's detector needs a few dozen pixels per face
+        if scale > 1:
+            crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        for points in _mesh(crop):
+            mapped = points / scale + np.array([x0, y0], dtype=np.float32)
+            if _inside(((mapped[:, 0].min() + mapped[:, 0].max()) / 2, (mapped[:, 1].min() + mapped[:, 1].max()) / 2),
+                       box) and not any(_inside(tuple(mapped[1]), f.box) for f in faces):
+                faces.append(DetectedFace.from_landmarks(mapped, image.shape))
     return sorted(faces, key=lambda f: f.width * f.height, reverse=True)
 
 

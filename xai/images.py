@@ -7,8 +7,10 @@ import io
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 20 * 1024 * 1024  # keep equal to server.maxUploadSize (MB) in .streamlit/config.toml
 MAX_PIXELS = 40_000_000
+#: File types the pages' uploaders accept (decoding still checks the content, not the name).
+UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff"]
 
 
 class ImageInputError(ValueError):
@@ -36,7 +38,10 @@ def decode_image(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_
             array = np.asarray(rgb, dtype=np.uint8)
     except ImageInputError:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise ImageInputError(f"The image header claims far more pixels than the limit of {max_pixels / 1e6:.0f} "
+                              "megapixels (a possible decompression bomb); it was not decoded.") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ImageInputError(f"This file is not a readable image ({type(exc).__name__}).") from exc
     if min(array.shape[:2]) < 16:
         raise ImageInputError(f"The image is only {array.shape[1]}×{array.shape[0]} pixels.")

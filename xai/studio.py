@@ -15,7 +15,8 @@ from models.registry import ModelStatus, all_status
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = ROOT / "assets" / "samples"
-ROLE_LABELS = {"embedder": "face embedder", "estimator": "soft-biometric estimator", "spoof": "spoof classifier"}
+ROLE_LABELS = {"embedder": "face embedder", "estimator": "soft-biometric estimator", "spoof": "spoof classifier",
+               "recapture": "ID-card recapture detector"}
 VERSIONED_PACKAGES = ("torch", "mediapipe", "numpy", "streamlit", "grad-cam", "scikit-image", "dlib-bin")
 
 

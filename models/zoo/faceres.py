@@ -30,6 +30,9 @@ class FaceResEmbedder(_FaceRes, FaceEmbedder):
     def descriptors(self, crops: torch.Tensor) -> torch.Tensor:
         return self.run(crops, [DESCRIPTOR])[DESCRIPTOR]
 
+    def inference_descriptors(self, crops: torch.Tensor) -> torch.Tensor:
+        return self.run_frozen(crops, [DESCRIPTOR])[DESCRIPTOR]
+
 
 class FaceResEstimator(_FaceRes, SoftBiometricEstimator):
     name = "faceres-agegender"

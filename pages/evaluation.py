@@ -1,0 +1,195 @@
+"""Evaluation: a pipeline over a labelled set — every metric of the seeds, ROC/DET curves, histograms, ESB Table I."""
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from models.base import ModelUnavailableError
+from models.registry import load_model, model_class, names, verification_embedders
+from xai.evaluation import (
+    CLASS_NAMES,
+    confusion_figure,
+    csv_text,
+    demo_items,
+    det_figure,
+    esb_rows,
+    evaluate,
+    histogram_figure,
+    load_items,
+    metric_rows,
+    roc_figure,
+    threshold_table,
+    zip_items,
+)
+from xai.spoof_explain import FAMILY_LABELS, SPOOF_FAMILIES
+
+PIPELINES = {"spoof": "Face anti-spoofing (seed 000)", "verify": "Face verification (seed 001)",
+             "idcard": "ID-card recapture (seed 003)", "esb": "Soft biometrics by FV outcome (ESB, seed 001 Table I)"}
+SOURCES = {"demo": "Demo set built from the samples", "zip": "Upload a ZIP", "path": "Folder or CSV on the server"}
+
+
+@st.cache_resource(show_spinner="Loading the model…")
+def cached_model(name: str):
+    return load_model(name)
+
+
+st.title("Evaluation")
+st.caption("Run a pipeline over a labelled set: the seeds' metrics, confusion matrix, ROC and DET curves, score "
+           "histograms and a per-threshold table, all downloadable as CSV.")
+with st.expander("How this works", icon=":material/school:"):
+    st.markdown(
+        "Every item gets a **bona fide score** (higher = more likely bona fide): a spoof model's bona fide "
+        "probability, a verification pair's similarity (a distance is negated), an ID-card model's 1 − p(spoof). "
+        "An item is accepted as bona fide when score ≥ threshold. Label 1 = bona fide (genuine presentation, "
+        "same-person pair, genuine card), 0 = attack (presentation attack, impostor pair, screen recapture).\n\n"
+        "**Seed 000, eqs. 9–16** (positive class = attack): accuracy $=(TP+TN)/N$, error rate $=(FP+FN)/N$, "
+        "precision $=TP/(TP+FP)$, recall $=TP/(TP+FN)$, $F_1 = 2PR/(P+R)$, FAR $=FP/(FP+TN)$ and FRR "
+        "$=FN/(FN+TP)$ *as the seed prints them* (its FAR counts bona fide samples rejected), "
+        "HTER $=(\\mathrm{FAR}+\\mathrm{FRR})/2$.\n\n"
+        "**ISO/IEC 30107-3**: APCER = attack presentations accepted as bona fide / attack presentations; BPCER = "
+        "bona fide presentations rejected / bona fide presentations; ACER $=(\\mathrm{APCER}+\\mathrm{BPCER})/2$; "
+        "BPCER@APCER = the lowest BPCER whose APCER does not exceed the target (e.g. 5 %). For verification, "
+        "APCER is the usual FAR (impostor pairs accepted) and BPCER the FRR (genuine pairs rejected).\n\n"
+        "**EER**: the rate where APCER = BPCER, interpolated linearly between the two ROC points around the "
+        "crossing. **ROC**: 1 − BPCER against APCER at every distinct score; **DET**: BPCER against APCER on "
+        "normal-deviate axes. Tied scores switch together (one operating point). Undefined ratios (0/0) are "
+        "NaN; a set with a single class gives a clear error, because EER and curves need both.\n\n"
+        "**ESB table** (seed 001 Table I): gender accuracy and age MAE of each soft-biometric estimator, "
+        "grouped by the verification outcome FV-TP / FN / FP / TN; needs ground-truth ages/genders in the CSV.\n\n"
+        "**What it cannot tell.** Metrics are only as good as the set: the demo set is five portraits and "
+        "simulated attacks that the region models were trained on (optimistic), a handful of items gives wide "
+        "uncertainty, and no number here is an ISO/IEC 30107-3 evaluation of a product."
+    )
+
+with st.sidebar:
+    st.header("Pipeline")
+    task = st.selectbox("Pipeline", list(PIPELINES), format_func=PIPELINES.get)
+    if task == "spoof":
+        model = st.selectbox("Spoof model", list(SPOOF_FAMILIES), format_func=FAMILY_LABELS.get)
+    elif task in ("verify", "esb"):
+        model = st.selectbox("Face embedder", verification_embedders())
+    else:
+        model = st.selectbox("ID-card model", names("recapture"))
+    st.header("Labelled set")
+    source_options = ["path"] if task == "esb" else list(SOURCES)
+    source = st.radio("Source", source_options, format_func=SOURCES.get)
+    upload = path = None
+    if source == "zip":
+        upload = st.file_uploader("ZIP with bona_fide/ and attack/ folders, or a CSV (image,label / "
+                                  "probe,gallery,same) and its images", type=["zip"])
+    elif source == "path":
+        path = st.text_input("Folder or CSV", placeholder="/data/pad-test or /data/pairs.csv",
+                             help="A folder with bona_fide/ and attack/ sub-folders, or a CSV: image,label; "
+                                  "verify and ESB: probe,gallery,same (ESB also probe_age, probe_gender, …).")
+    if task != "esb":
+        st.header("Operating point")
+        if task == "verify":
+            embedder = model_class(model)
+            sign = -1.0 if getattr(embedder, "native_metric", "cosine") == "euclidean" else 1.0
+            default = sign * float(embedder.threshold)
+        else:
+            default = 0.5
+        threshold = st.number_input("Threshold (accept as bona fide when score ≥ it)", value=default, step=0.01,
+                                    format="%.4f")
+        apcer_target = st.select_slider("APCER target of BPCER@APCER", [0.01, 0.05, 0.1, 0.2], value=0.05,
+                                        format_func=lambda v: f"{v:.0%}")
+
+config = (task, model, source, upload.file_id if upload is not None else None, path,
+          None if task == "esb" else (threshold, apcer_target))
+slot = "evaluation-" + hashlib.sha256(repr(config).encode()).hexdigest()[:16]
+if st.button("Run the evaluation", type="primary", icon=":material/play_arrow:"):
+    bar = st.progress(0.0, text="Preparing the labelled set…")
+
+    def advance(done: int, total: int, name: str) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=f"{done}/{total} · {name}")
+
+    try:
+        if task == "esb":
+            if not path:
+                raise ValueError("Give the path of a pair CSV (probe, gallery, same, probe_age, …).")
+            from xai.esb import evaluate_esb
+
+            cells, pairs = evaluate_esb(path, model=model, loader=cached_model,
+                                        progress=lambda done, total: advance(done, total, "pairs"))
+            st.session_state[slot] = ("esb", cells, pairs)
+        else:
+            if source == "demo":
+                items = demo_items(task)
+            elif source == "zip":
+                if upload is None:
+                    raise ValueError("Upload a ZIP first.")
+                items = zip_items(task, upload.getvalue())
+            else:
+                if not path:
+                    raise ValueError("Give a folder or CSV path.")
+                items = load_items(task, Path(path).expanduser())
+            st.session_state[slot] = ("scores", evaluate(task, items, model, threshold, apcer_target,
+                                                         loader=cached_model, progress=advance))
+    except (ValueError, FileNotFoundError, ModelUnavailableError) as exc:
+        st.error(str(exc))
+    bar.empty()
+
+outcome = st.session_state.get(slot)
+if outcome is None:
+    st.info("Choose a pipeline and a labelled set in the sidebar, then run the evaluation.")
+    st.stop()
+
+if outcome[0] == "esb":
+    _kind, cells, pairs = outcome
+    st.subheader("ESB: soft biometrics by face-verification outcome (Table I)")
+    table = pd.DataFrame(esb_rows(cells))
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button("Download the ESB table (CSV)", csv_text(esb_rows(cells)), file_name="esb-table.csv",
+                       mime="text/csv")
+    failed = [p for p in pairs if "error" in p]
+    if failed:
+        st.warning(f"{len(failed)} pair(s) skipped: " + "; ".join(f"{p['probe']} / {p['gallery']}: {p['error']}"
+                                                                   for p in failed))
+    st.stop()
+
+result = outcome[1]
+names_ = CLASS_NAMES[result.task]
+st.markdown(f"**{PIPELINES[result.task]}** with `{result.model}` · score: {result.score_name} · "
+            f"{len(result.scored)} of {len(result.items)} item(s) scored")
+if result.failed:
+    st.warning(f"{len(result.failed)} item(s) could not be scored: "
+               + "; ".join(f"{i.name}: {i.error}" for i in result.failed[:10]))
+if result.summary is None:
+    st.error(f"No metrics: {result.problem}")
+    st.dataframe(pd.DataFrame(result.rows()), hide_index=True)
+    st.stop()
+
+s = result.summary
+head = st.columns(5)
+head[0].metric("Accuracy", f"{s.report.accuracy:.3f}")
+head[1].metric("HTER / ACER", f"{s.report.acer:.3f}")
+head[2].metric("EER", f"{s.eer:.3f}", help=f"at threshold {s.eer_threshold:.4g}")
+head[3].metric(f"BPCER@APCER={s.apcer_target:.0%}", f"{s.bpcer_at_apcer:.3f}")
+head[4].metric("Items scored", s.n, help=f"{s.n_bona_fide} {names_[1]}, {s.n_attack} {names_[0]}")
+
+rows = metric_rows(s, result.task)
+st.subheader("Metrics")
+st.table(pd.DataFrame([{"metric": r["metric"], "value": f"{r['value']:.4f}", "definition": r["definition"]}
+                       for r in rows]))
+y, scores = result.arrays()
+charts = st.columns(2)
+charts[0].plotly_chart(confusion_figure(s, names_), width="stretch")
+charts[1].plotly_chart(histogram_figure(y, scores, s.threshold, names_), width="stretch")
+charts = st.columns(2)
+charts[0].plotly_chart(roc_figure(y, scores, s), width="stretch")
+charts[1].plotly_chart(det_figure(y, scores, s), width="stretch")
+
+st.subheader("Per threshold")
+thresholds = threshold_table(y, scores)
+st.dataframe(pd.DataFrame(thresholds), hide_index=True, width="stretch", height=260)
+st.subheader("Per item")
+st.dataframe(pd.DataFrame(result.rows()), hide_index=True, width="stretch", height=260)
+downloads = st.columns(3)
+downloads[0].download_button("Download metrics (CSV)", csv_text(rows), file_name=f"metrics-{result.task}.csv",
+                             mime="text/csv")
+downloads[1].download_button("Download per-threshold table (CSV)", csv_text(thresholds),
+                             file_name=f"thresholds-{result.task}.csv", mime="text/csv")
+downloads[2].download_button("Download per-item scores (CSV)", csv_text(result.rows()),
+                             file_name=f"scores-{result.task}.csv", mime="text/csv")

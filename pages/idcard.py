@@ -1,0 +1,189 @@
+"""ID card: screen-recapture detection with a VGG16 + FFT cross-attention network, and its explanations (seed 003)."""
+
+import io
+import json
+
+import plotly.graph_objects as go
+import streamlit as st
+from PIL import Image
+
+from models.base import ModelUnavailableError
+from models.registry import REGISTRY, load_model
+from xai.idcard.explain import GRID, explain_idcard, explanation_to_dict, panel_png
+from xai.idcard.fft import DEFAULT_RADIUS
+from xai.idcard.render import gray_rgb, grid_map, mark_cell
+from xai.idcard.synth import demo_pair, face_photos
+from xai.images import UPLOAD_TYPES, ImageInputError, decode_image
+from xai.render import colorbar, overlay
+
+MODELS = [e.name for e in REGISTRY if e.role == "recapture"]
+KINDS = {"genuine capture": 0, "screen recapture": 1}
+
+
+@st.cache_resource(show_spinner="Loading the model…")
+def cached_model(name: str):
+    return load_model(name)
+
+
+@st.cache_data(show_spinner="Rendering the sample card…", max_entries=12)
+def cached_sample(photo: str, kind: int) -> bytes:
+    sample = demo_pair(photo)[kind]
+    buffer = io.BytesIO()
+    Image.fromarray(sample.image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_explanation(image_bytes: bytes, centroid, model: str, radius: float, query_cell):
+    return explain_idcard(decode_image(image_bytes), centroid=centroid, model=model, radius=radius,
+                          query_cell=query_cell, loader=cached_model)
+
+
+st.title("ID card")
+st.caption("Screen-recapture detection of identity documents with a VGG16 + FFT cross-attention network, after "
+           "Nguyen & Vo (seed 003).")
+
+with st.expander("How this works", icon=":material/school:"):
+    st.markdown(
+        "1. **Crops.** The card is found as the largest ID-shaped quadrilateral (OpenCV edges and contours), or you "
+        "set its centroid. Two squares are cut at the centroid: $L_1 = 1120$ px (context, bezel edges) → the RGB "
+        "branch and $L_2 = 448$ px (fine texture, moiré) → the FFT branch, both resized to 224 × 224. Squares "
+        "leaving the image are padded with black, and the page says so.\n"
+        "2. **FFT branch (§3.2).** The $L_2$ crop in grey is transformed, $X_s = \\mathrm{FFTShift}(\\mathrm{FFT}"
+        "(x))$ (eqs. 1–2); an ideal high-pass mask keeps frequencies with $U^2 + V^2 \\ge r^2$ (eqs. 3–4, $r = 8$); "
+        "$x_{hp} = \\mathrm{IFFT}(\\mathrm{IFFTShift}(X_s \\odot mask))$ (eq. 5); $\\ln(1 + |x_{hp}|)$ (eqs. 6–7) "
+        "is min-max normalised with $\\varepsilon = 10^{-8}$ (eq. 8), copied to 3 channels and ImageNet-normalised. "
+        "A screen's sub-pixel grid and moiré survive the filter; smooth print does not.\n"
+        "3. **Network (§3.3–3.5).** Two truncated VGG16s (7 convolutions, 256 × 28 × 28 each, separate weights); "
+        "bidirectional multi-head cross-attention, $\\mathrm{softmax}(Q_{RGB}K_{FFT}^T/\\sqrt{d_k})V_{FFT}$ and the "
+        "reverse (eqs. 9–10, 16 heads, $d = 256$), residuals (eq. 11), average pooling and concatenation to 512 "
+        "(eq. 12), three fully connected layers, softmax over genuine / spoof.\n"
+        "4. **Explanations.** Grad-CAM on each branch's last convolution (where the evidence for the decided class "
+        "lies); the cross-attention map: for one RGB cell of the 28 × 28 grid, which FFT cells it attends to, and "
+        "which FFT cells are attended most overall; zone occlusion: the photo, text block, MRZ, card border and "
+        "background are blurred one at a time (σ = 6 px, which erases moiré but keeps colour) and the change in "
+        "p(spoof) is shown.\n\n"
+        "**What it cannot tell.** The shipped weights were trained **from scratch on synthetic cards only** (no "
+        "DLC-2021, no ImageNet; see the model card): they detect *our simulator's* screens, and will not be reliable "
+        "on real photos of real documents. Attention weights say where information flowed, not why the decision "
+        "was made; Grad-CAM and occlusion show sensitivity, not causation; blurring a zone also *adds* blur, itself a recapture cue "
+        "(§3.1), so a positive Δ can be the model reacting to the blur. Zones assume the layout of our synthetic "
+        "card mapped onto the detected outline, which for a recapture may be the screen rather than the card."
+    )
+
+if not MODELS:
+    st.error("No ID-card model is registered.")
+    st.stop()
+
+try:
+    photos = sorted(face_photos())
+except FileNotFoundError:
+    photos = []
+with st.sidebar:
+    st.header("Input")
+    upload = st.file_uploader("Upload a photo of an ID card", type=UPLOAD_TYPES)
+    photo = st.selectbox("…or a sample card showing", photos, disabled=upload is not None)
+    kind = st.radio("Sample capture", list(KINDS), horizontal=True, disabled=upload is not None)
+    st.header("Model")
+    model = st.selectbox("Variant", MODELS, help="the full model and the ablations that were trained (see the card)")
+    radius = st.slider("FFT high-pass radius r", 0, 40, DEFAULT_RADIUS, 1,
+                       help="the models were trained with r = 8; other values show what the filter does")
+    st.header("Overrides")
+    manual = st.checkbox("Set the card centroid by hand")
+    centroid = None
+    if manual:
+        cols = st.columns(2)
+        centroid = (float(cols[0].number_input("x (px)", 0, 20000, 600)),
+                    float(cols[1].number_input("y (px)", 0, 20000, 600)))
+    pick = st.checkbox("Choose the RGB cell for the attention map")
+    query_cell = None
+    if pick:
+        cols = st.columns(2)
+        query_cell = (int(cols[0].number_input("row", 0, GRID - 1, GRID // 2)),
+                      int(cols[1].number_input("column", 0, GRID - 1, GRID // 2)))
+
+if upload is not None:
+    image_bytes, source_name = upload.getvalue(), upload.name
+elif not photos:
+    st.info("Upload a photo of an ID card, or run the set-up to fetch the sample portraits for the sample cards.")
+    st.stop()
+else:
+    image_bytes, source_name = cached_sample(photo, KINDS[kind]), f"{kind} of the {photo} card"
+
+try:
+    with st.spinner(f"Analysing {source_name}…"):
+        result = cached_explanation(image_bytes, centroid, model, float(radius), query_cell)
+except (ImageInputError, ModelUnavailableError, ValueError) as exc:
+    st.error(str(exc))
+    st.stop()
+
+head = st.columns(4)
+head[0].metric("Prediction", result.label, help="spoof = the card was shown on a screen and photographed")
+head[1].metric("p(spoof)", f"{result.p_spoof:.3f}")
+head[2].metric("Card located by", result.location.method)
+head[3].metric("Time", f"{result.seconds:.2f} s")
+for warning in result.warnings:
+    st.warning(warning)
+if radius != DEFAULT_RADIUS:
+    st.info(f"r = {radius}: the model was trained with r = {DEFAULT_RADIUS}; its decision at other radii is outside "
+            "its training conditions.")
+
+st.subheader("Card and crops")
+cols = st.columns([2, 1, 1])
+cols[0].image(result.annotated, caption=f"{source_name}: card outline (green), L1 = 1120 (blue), L2 = 448 (orange)",
+              width="stretch")
+cols[1].image(result.crops.l1.image, caption="L1 crop → RGB branch", width="stretch")
+cols[2].image(result.crops.l2.image, caption="L2 crop → FFT branch", width="stretch")
+
+st.subheader("FFT high-pass view (§3.2)")
+fft = result.fft
+cols = st.columns(4)
+cols[0].image(gray_rgb(fft.gray), caption="L2 crop, grey", width="stretch")
+cols[1].image(gray_rgb(fft.spectrum), caption="log |FFTShift(FFT)|, DC at the centre", width="stretch")
+cols[2].image(gray_rgb(fft.mask), caption=f"ideal high-pass mask, r = {fft.radius:g} "
+              f"(removes {fft.removed_energy:.1%} of the energy)", width="stretch")
+cols[3].image(gray_rgb(fft.filtered), caption="ln(1 + |x_hp|), min-max (the branch input)", width="stretch")
+
+st.subheader("Where the branches looked")
+st.image(colorbar(300, 12), caption="colour scale: 0 (blue) → 1 (red)", width=300)
+cols = st.columns(5)
+cols[0].image(overlay(result.crops.l1.image, result.cam_rgb), caption=f"Grad-CAM of '{result.label}', RGB branch "
+              "conv3_3 (L1 crop)", width="stretch")
+if result.cam_second is not None:
+    base = result.crops.l2.image if result.variant == "two-rgb" else gray_rgb(fft.filtered)
+    cols[1].image(overlay(base, result.cam_second), caption=f"Grad-CAM of '{result.label}', second branch conv3_3 "
+                  "(L2 crop)", width="stretch")
+else:
+    cols[1].info("This variant has one branch.")
+if result.attention is not None:
+    a = result.attention
+    cols[2].image(mark_cell(result.crops.l1.image, a.query_cell),
+                  caption=f"RGB query cell {a.query_cell} of the 28 × 28 grid (L1 crop)", width="stretch")
+    cols[3].image(grid_map(a.query_map, base=gray_rgb(fft.filtered)),
+                  caption="…attends to these FFT cells (eq. 9, mean of 16 heads)", width="stretch")
+    cols[4].image(grid_map(a.received, base=gray_rgb(fft.filtered), mark=a.top_key_cell),
+                  caption=f"attention received by each FFT cell; most attended {a.top_key_cell}", width="stretch")
+else:
+    cols[2].info("No cross-attention in this variant (no attention map).")
+
+st.subheader("Zone occlusion")
+cols = st.columns([1, 2])
+cols[0].image(result.zones_picture, caption="zones: photo (red), text (blue), MRZ (yellow), border (violet), "
+              "background (grey)" + (" — on an assumed card around the centroid" if result.quad_assumed else ""),
+              width="stretch")
+with cols[1]:
+    names = [z.zone for z in result.zones]
+    fig = go.Figure(go.Bar(x=[z.delta for z in result.zones], y=names, orientation="h",
+                           marker_color=["#c62828" if z.delta > 0 else "#2e7d32" for z in result.zones],
+                           text=[f"{z.p_spoof:.3f}" for z in result.zones], textposition="outside"))
+    span = max(0.05, max(abs(z.delta) for z in result.zones)) * 1.35
+    fig.update_layout(title="Δ p(spoof) when the zone is blurred (label: p(spoof) after)", height=320,
+                      xaxis_range=[-span, span],
+                      margin=dict(t=40, b=20, l=20, r=20), xaxis_title="Δ p(spoof)")
+    st.plotly_chart(fig, width="stretch")
+
+summary = explanation_to_dict(result)
+st.download_button("Download the explanation (PNG)", panel_png(result),
+                   file_name=f"idcard-{source_name.rsplit('.', 1)[0].replace(' ', '-')}.png", mime="image/png")
+with st.expander("JSON"):
+    st.code(json.dumps(summary, indent=2), language="json")

@@ -1,0 +1,1 @@
+"""Small Streamlit rendering helpers shared by several pages (Streamlit imports are allowed here, not in ``xai/``)."""

@@ -1,0 +1,304 @@
+"""Explanations of the ID-card recapture detector (seed 003): prediction, Grad-CAM per branch, the cross-attention
+map, and occlusion of card zones.
+
+* **Grad-CAM** (pytorch-grad-cam) on each branch's last convolution (conv3_3, 28 × 28), for the predicted class:
+  where the RGB branch (L1 crop) and the FFT branch (L2 crop) found the evidence.
+* **Cross-attention** (eq. 9, RGB ← FFT), averaged over the 16 heads: a (784, 784) matrix whose row q says how
+  much RGB cell q (of the 28 × 28 grid over the L1 crop) attends to each FFT cell (28 × 28 over the L2 crop).
+  The *most attended* FFT cell receives the largest column sum; the default query is the RGB cell that attends
+  to it most, or a chosen (clicked) cell.
+* **Zone occlusion**: the photo, text block, MRZ, border (fixed ID-1 layout of :mod:`xai.idcard.synth` mapped
+  onto the card quadrilateral) and the background outside the card are, one at a time, replaced by a Gaussian
+  blur (σ = 6 px) of the frame, which keeps colours and removes fine texture such as moiré; Δ = p(spoof) occluded
+  − p(spoof). A positive Δ means the zone held evidence *against* "spoof" — or that the added blur, itself a
+  recapture cue (seed §3.1), looks like a screen to the model; a negative Δ, that its texture supported "spoof".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+from pytorch_grad_cam import GradCAM
+from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+from torch import nn
+
+from models.idcard import CLASS_NAMES, SPOOF
+from xai.idcard.crops import CardCrops, card_crops
+from xai.idcard.data import branch_inputs
+from xai.idcard.fft import DEFAULT_RADIUS, FFTView, fft_view
+from xai.idcard.localise import CardLocation, localise_card, manual_location
+from xai.idcard.render import draw_location, draw_zones
+from xai.idcard.synth import BORDER_INSET, CARD_CORNERS, CARD_H, CARD_W, ZONE_NAMES, ZONES
+
+GRID = 28
+OCCLUSION_SIGMA = 6.0
+#: Width of the card assumed around a manual centroid (no quadrilateral), as a fraction of the shorter side.
+ASSUMED_CARD_WIDTH = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class AttentionView:
+    """RGB ← FFT cross-attention of one image (eq. 9, mean over heads).
+
+    Attributes:
+        matrix: (784, 784) float32, rows = RGB query cells, columns = FFT key cells (row-major 28 × 28); rows sum to 1.
+        received: (28, 28) float32 in [0, 1], column sums of ``matrix`` ÷ 784: attention each FFT cell receives.
+        top_key_cell: (row, col) of the most attended FFT cell.
+        query_cell: (row, col) of the RGB cell shown.
+        query_map: (28, 28) float32, the attention row of ``query_cell`` over the FFT cells (sums to 1).
+    """
+
+    matrix: np.ndarray
+    received: np.ndarray
+    top_key_cell: tuple[int, int]
+    query_cell: tuple[int, int]
+    query_map: np.ndarray
+
+    def for_query(self, cell: tuple[int, int]) -> np.ndarray:
+        """(28, 28) attention of RGB cell ``cell`` = (row, col) over the FFT cells."""
+        r, c = cell
+        if not (0 <= r < GRID and 0 <= c < GRID):
+            raise ValueError(f"cell must be (row, col) with 0 ≤ row, col < {GRID}, got {cell}")
+        return self.matrix[r * GRID + c].reshape(GRID, GRID)
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneOcclusion:
+    """One occluded zone: ``p_spoof`` after occlusion in [0, 1], ``delta`` = p_spoof − the unoccluded p_spoof,
+    ``area`` = the zone's share of the frame in [0, 1]."""
+
+    zone: str
+    p_spoof: float
+    delta: float
+    area: float
+
+
+@dataclass(frozen=True, slots=True)
+class IdCardExplanation:
+    """Everything the page, the CLI and the tests show about one photo.
+
+    Attributes:
+        model: registry name; variant: architecture.
+        location: where the card is (:class:`CardLocation`); quad_assumed: True when the zones use an assumed card.
+        crops: the L1/L2 crops (224 × 224 uint8 RGB).
+        fft: spectrum, mask and filtered L2 crop.
+        p_spoof: probability in [0, 1] of "spoof"; label: "genuine" or "spoof" (threshold 0.5).
+        cam_rgb: (224, 224) float32 in [0, 1], Grad-CAM of the RGB branch over the L1 crop.
+        cam_second: (224, 224) float32 in [0, 1] over the L2 crop, or None (vgg-only).
+        attention: the cross-attention view, or None for variants without cross-attention.
+        zones: zone occlusions in :data:`ZONE_NAMES` order; zone_masks: (H, W) uint8 zone index + 1 (0 = none).
+        annotated: (h, w, 3) uint8 RGB frame (≤ 900 px) with the card quad and the L1/L2 squares drawn.
+        zones_picture: (h, w, 3) uint8 RGB frame (≤ 600 px) with the occlusion zones tinted.
+        warnings: plain sentences (padded crops, fallback localisation).
+        seconds: wall time.
+    """
+
+    model: str
+    variant: str
+    location: CardLocation
+    quad_assumed: bool
+    crops: CardCrops
+    fft: FFTView
+    p_spoof: float
+    label: str
+    cam_rgb: np.ndarray
+    cam_second: np.ndarray | None
+    attention: AttentionView | None
+    zones: tuple[ZoneOcclusion, ...]
+    zone_masks: np.ndarray
+    annotated: np.ndarray
+    zones_picture: np.ndarray
+    warnings: tuple[str, ...]
+    seconds: float
+
+
+class _StackedInput(nn.Module):
+    """(B, 6, 224, 224) = [RGB input, second input] → (B, 2) logits: the single-tensor model CAM libraries need."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        second = x[:, 3:] if self.net.second_branch is not None else None
+        return self.net(x[:, :3], second)
+
+
+def branch_cams(net: nn.Module, rgb: torch.Tensor, second: torch.Tensor | None, target_class: int
+                ) -> tuple[np.ndarray, np.ndarray | None]:
+    """pytorch-grad-cam Grad-CAM of each branch's last convolution: ((224, 224), (224, 224) or None) in [0, 1]."""
+    wrapper = _StackedInput(net).eval()
+    x = torch.cat([rgb, second if second is not None else torch.zeros_like(rgb)], dim=1).detach()
+    maps = []
+    branches = [net.rgb_branch] + ([net.second_branch] if net.second_branch is not None else [])
+    for branch in branches:
+        layer = branch.features[14]
+        with GradCAM(model=wrapper, target_layers=[layer]) as cam, torch.enable_grad():
+            maps.append(np.asarray(cam(input_tensor=x.clone().requires_grad_(True),
+                                       targets=[ClassifierOutputTarget(target_class)])[0], np.float32))
+    return maps[0], (maps[1] if len(maps) > 1 else None)
+
+
+def attention_view(matrix: np.ndarray, query_cell: tuple[int, int] | None = None) -> AttentionView:
+    """An :class:`AttentionView` of a (784, 784) head-averaged RGB ← FFT attention matrix."""
+    received = matrix.sum(axis=0).reshape(GRID, GRID) / matrix.shape[0]
+    top = divmod(int(np.argmax(received)), GRID)
+    if query_cell is None:
+        query_cell = divmod(int(np.argmax(matrix[:, top[0] * GRID + top[1]])), GRID)
+    view = AttentionView(matrix, received.astype(np.float32), (int(top[0]), int(top[1])),
+                         (int(query_cell[0]), int(query_cell[1])), np.zeros((GRID, GRID), np.float32))
+    return AttentionView(matrix, view.received, view.top_key_cell, view.query_cell, view.for_query(view.query_cell))
+
+
+def card_quad_around(centroid: tuple[float, float], frame_size: tuple[int, int]) -> np.ndarray:
+    """An upright ID-1-shaped (4, 2) quad centred at ``centroid``, ASSUMED_CARD_WIDTH × the shorter side wide."""
+    width = ASSUMED_CARD_WIDTH * min(frame_size)
+    height = width * CARD_H / CARD_W
+    cx, cy = centroid
+    return np.float32([[cx - width / 2, cy - height / 2], [cx + width / 2, cy - height / 2],
+                       [cx + width / 2, cy + height / 2], [cx - width / 2, cy + height / 2]])
+
+
+def zone_masks(quad: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
+    """(H, W) uint8 label image: i + 1 for ZONE_NAMES[i] (photo, text block, MRZ, border, background)."""
+    w, h = frame_size
+    hom = cv2.getPerspectiveTransform(CARD_CORNERS, np.float32(quad))
+
+    def poly(x0, y0, x1, y1):
+        pts = np.float32([[x0 * CARD_W, y0 * CARD_H], [x1 * CARD_W, y0 * CARD_H], [x1 * CARD_W, y1 * CARD_H],
+                          [x0 * CARD_W, y1 * CARD_H]]).reshape(-1, 1, 2)
+        return np.round(cv2.perspectiveTransform(pts, hom).reshape(-1, 2)).astype(np.int32)
+
+    labels = np.full((h, w), ZONE_NAMES.index("background") + 1, np.uint8)
+    cv2.fillConvexPoly(labels, poly(0, 0, 1, 1), ZONE_NAMES.index("border") + 1)
+    cv2.fillConvexPoly(labels, poly(BORDER_INSET, BORDER_INSET * CARD_W / CARD_H, 1 - BORDER_INSET,
+                                    1 - BORDER_INSET * CARD_W / CARD_H), 0)
+    for name in ("photo", "text block", "MRZ"):
+        cv2.fillConvexPoly(labels, poly(*ZONES[name]), ZONE_NAMES.index(name) + 1)
+    return labels
+
+
+def occlude_zones(score: Callable[[list[np.ndarray]], np.ndarray], image: np.ndarray, labels: np.ndarray,
+                  base: float, sigma: float = OCCLUSION_SIGMA) -> tuple[ZoneOcclusion, ...]:
+    """Δ p(spoof) when each zone of ``labels`` is replaced by a blur of ``image``.
+
+    Args:
+        score: list of (H, W, 3) uint8 frames → (N,) p(spoof) (crops taken at the same centroid).
+        image: (H, W, 3) uint8 RGB frame; labels: (H, W) uint8 from :func:`zone_masks`.
+        base: p(spoof) of the unoccluded frame.
+    """
+    blurred = cv2.GaussianBlur(image, (0, 0), sigma)
+    frames, areas = [], []
+    for i, _name in enumerate(ZONE_NAMES):
+        inside = (labels == i + 1)[..., None]
+        frames.append(np.where(inside, blurred, image))
+        areas.append(float(inside.mean()))
+    probs = score(frames)
+    return tuple(ZoneOcclusion(name, float(p), float(p) - base, a)
+                 for name, p, a in zip(ZONE_NAMES, probs, areas, strict=True))
+
+
+def predict_frames(net: nn.Module, frames: list[np.ndarray], centroid: tuple[float, float],
+                   radius: float = DEFAULT_RADIUS) -> np.ndarray:
+    """(N,) p(spoof) in [0, 1] of (H, W, 3) uint8 frames cropped at ``centroid``."""
+    crops = [card_crops(f, centroid) for f in frames]
+    l1 = np.stack([c.l1.image for c in crops])
+    l2 = np.stack([c.l2.image for c in crops])
+    with torch.no_grad():
+        logits = net(*branch_inputs(l1, l2, net.config.variant, radius))
+    return torch.softmax(logits, dim=1)[:, SPOOF].numpy()
+
+
+def explain_idcard(image: np.ndarray, centroid: tuple[float, float] | None = None, model: str = "idcard-vgg16-fft",
+                   radius: float = DEFAULT_RADIUS, query_cell: tuple[int, int] | None = None,
+                   quad: np.ndarray | None = None, loader: Callable | None = None) -> IdCardExplanation:
+    """Predict and explain one photo of an ID card.
+
+    Args:
+        image: (H, W, 3) uint8 RGB photo.
+        centroid: card centroid (x, y) in pixels; None = automatic localisation (:func:`localise_card`).
+        model: registry name of a recapture model ("idcard-…").
+        radius: FFT high-pass radius r (the model was trained with 8).
+        query_cell: (row, col) RGB cell for the attention view; None = the one attending most to the most
+            attended FFT cell.
+        quad: known (4, 2) card corners (an annotation); overrides localisation and sets the centroid.
+        loader: model loader (the page passes its cached one); default :func:`models.registry.load_model`.
+    """
+    from models.registry import load_model
+    from xai.idcard.localise import location_from_quad
+
+    start = time.perf_counter()
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+    detector = (loader or load_model)(model)
+    net = detector.net
+    frame_size = (image.shape[1], image.shape[0])
+    warnings: list[str] = []
+    if quad is not None:
+        location = location_from_quad(quad, frame_size)
+    elif centroid is not None:
+        location = manual_location(centroid)
+    else:
+        location = localise_card(image)
+        if location.method == "frame-centre":
+            warnings.append("No card outline was found; the crops are centred on the image. Set the centroid "
+                            "by hand if the card is elsewhere.")
+        elif location.method == "min-area-rect":
+            warnings.append("No clean quadrilateral was found; the card was approximated by the largest outline.")
+    crops = card_crops(image, location.centroid)
+    warnings += crops.warnings
+    rgb, second = branch_inputs(crops.l1.image[None], crops.l2.image[None], net.config.variant, radius)
+    with torch.no_grad():
+        fused, maps = net.features(rgb, second, need_weights=net.fusion is not None)
+        p_spoof = float(torch.softmax(net.head(fused), dim=1)[0, SPOOF])
+    predicted = int(p_spoof >= 0.5)
+    cam_rgb, cam_second = branch_cams(net, rgb, second, predicted)
+    attention = None
+    if "attn_rgb_from_second" in maps:
+        attention = attention_view(maps["attn_rgb_from_second"][0].numpy().astype(np.float32), query_cell)
+    quad_assumed = location.quad is None
+    card_quad = location.quad if location.quad is not None else card_quad_around(location.centroid, frame_size)
+    labels = zone_masks(card_quad, frame_size)
+    zones = occlude_zones(lambda frames: predict_frames(net, frames, location.centroid, radius), image, labels,
+                          p_spoof)
+    return IdCardExplanation(model, net.config.variant, location, quad_assumed, crops, fft_view(crops.l2.image, radius),
+                             p_spoof, CLASS_NAMES[predicted], cam_rgb, cam_second, attention, zones, labels,
+                             draw_location(image, location, crops), draw_zones(image, labels),
+                             tuple(warnings), time.perf_counter() - start)
+
+
+def explanation_to_dict(e: IdCardExplanation) -> dict:
+    """JSON-ready summary (no arrays except small coordinates)."""
+    out = {
+        "model": e.model, "variant": e.variant,
+        "prediction": {"label": e.label, "p_spoof": e.p_spoof, "confidence": max(e.p_spoof, 1 - e.p_spoof)},
+        "location": {"method": e.location.method, "centroid": list(e.location.centroid),
+                     "quad": e.location.quad.tolist() if e.location.quad is not None else None,
+                     "zones_on_assumed_card": e.quad_assumed},
+        "crops": {"l1_box": list(e.crops.l1.box), "l2_box": list(e.crops.l2.box),
+                  "l1_padded_fraction": e.crops.l1.padded_fraction, "l2_padded_fraction": e.crops.l2.padded_fraction},
+        "fft": {"radius": e.fft.radius, "removed_energy": e.fft.removed_energy},
+        "zones": [{"zone": z.zone, "p_spoof": z.p_spoof, "delta": z.delta, "area": z.area} for z in e.zones],
+        "attention": None, "warnings": list(e.warnings), "seconds": e.seconds,
+    }
+    if e.attention is not None:
+        out["attention"] = {"direction": "RGB <- FFT (eq. 9), mean of 16 heads", "grid": GRID,
+                            "top_key_cell": list(e.attention.top_key_cell),
+                            "query_cell": list(e.attention.query_cell),
+                            "query_top_key_cell": list(divmod(int(np.argmax(e.attention.query_map)), GRID))}
+    else:
+        out["attention"] = {"direction": "none (no cross-attention in this variant)", "grid": GRID,
+                            "top_key_cell": None, "query_cell": None, "query_top_key_cell": None}
+    return out
+
+
+def panel_png(e: IdCardExplanation) -> bytes:
+    """The whole explanation as one PNG (see :func:`xai.idcard.render.panel_png`)."""
+    from xai.idcard.render import panel_png as render_panel
+
+    return render_panel(e)
