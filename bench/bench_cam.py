@@ -10,9 +10,7 @@ Run: ``.venv/bin/python bench/bench_cam.py``
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,21 +18,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.timing import timed  # noqa: E402
 from models.registry import load_model  # noqa: E402
 from xai.cam import fast_grad_cam, package_cam  # noqa: E402
 from xai.faithfulness import DEFAULT_CURVE_STEPS  # noqa: E402
 from xai.spoof_explain import explain_spoof  # noqa: E402
 from xai.spoof_pool import bona_fide_pool  # noqa: E402
-
-
-def timed(fn, repeats: int) -> float:
-    fn()
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def main() -> None:

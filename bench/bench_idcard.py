@@ -12,9 +12,7 @@ Run: ``.venv/bin/python bench/bench_idcard.py [--threads N] [--repeats N]``
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,20 +20,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.timing import timed  # noqa: E402
 from models.idcard import VARIANTS, IdCardConfig, IdCardNet, measure_flops  # noqa: E402
 from xai.idcard.data import branch_inputs  # noqa: E402
 
 SEED_SECONDS = 0.120
-
-
-def timed(fn, repeats: int) -> float:
-    fn()
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def machine_gflops(n: int = 2048, repeats: int = 5) -> float:

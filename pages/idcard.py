@@ -9,12 +9,14 @@ from PIL import Image
 
 from models.base import ModelUnavailableError
 from models.registry import REGISTRY, load_model
+from ui.report_button import report_button
 from xai.idcard.explain import GRID, explain_idcard, explanation_to_dict, panel_png
 from xai.idcard.fft import DEFAULT_RADIUS
 from xai.idcard.render import gray_rgb, grid_map, mark_cell
 from xai.idcard.synth import demo_pair, face_photos
 from xai.images import UPLOAD_TYPES, ImageInputError, decode_image
 from xai.render import colorbar, overlay
+from xai.report.builder import ReportInput, build_idcard_report
 
 MODELS = [e.name for e in REGISTRY if e.role == "recapture"]
 KINDS = {"genuine capture": 0, "screen recapture": 1}
@@ -187,3 +189,8 @@ st.download_button("Download the explanation (PNG)", panel_png(result),
                    file_name=f"idcard-{source_name.rsplit('.', 1)[0].replace(' ', '-')}.png", mime="image/png")
 with st.expander("JSON"):
     st.code(json.dumps(summary, indent=2), language="json")
+
+report_button("idcard", lambda: build_idcard_report(ReportInput(source_name, "image", image_bytes), model=model,
+                                                    radius=float(radius), centroid=centroid,
+                                                    loader=cached_model), "audit-idcard",
+              fingerprint=f"{hash(image_bytes)}|{model}|{radius}|{centroid}")

@@ -237,7 +237,7 @@ if explainers:
                          width="stretch")
                 st.caption(f"deletion AUC {curves.deletion_auc:.3f} · insertion AUC {curves.insertion_auc:.3f}"
                            + (f" · {how}" if how else ""))
-                if sim is not None:
+                if dis is not None:
                     with st.expander("both maps"):
                         st.image(overlay(crop, sim), caption="similarity", width="stretch")
                         st.image(overlay(crop, dis), caption="dissimilarity", width="stretch")

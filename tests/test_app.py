@@ -44,3 +44,7 @@ def test_verification_page_decides_and_explains_the_default_pair():
     assert float(metrics["Score (cosine)"]) > 0.62
     assert any("deletion AUC" in c.value for c in at.caption)
     assert len(at.table[0].value) >= 3  # one row per soft-biometric estimator
+    maps = [c.value for c in at.caption if "masks, seed" in c.value]
+    at.run()  # a rerun takes the maps from the cache and must not replay the progress widgets
+    assert not at.exception, at.exception
+    assert [c.value for c in at.caption if "masks, seed" in c.value] == maps

@@ -201,8 +201,9 @@ class _Accumulator:
         self.n += len(s)
         self.sum_s += float(s.double().sum())
         self.sum_s2 += float((s.double() ** 2).sum())
-        self.sum_m += m.sum(dim=0).double()
-        self.sum_sm += (s @ m).double()
+        sums = torch.stack([s, torch.ones_like(s)]) @ m  # one pass over the masks: Σ s·m and Σ m
+        self.sum_sm += sums[0].double()
+        self.sum_m += sums[1].double()
         if self.sum_m2 is not None:
             self.sum_m2 += (m * m).sum(dim=0).double()
 
