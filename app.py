@@ -21,7 +21,7 @@ PAGES = [
     st.Page("pages/verify.py", title="Face verification", icon=":material/compare:", url_path="verification"),
     st.Page("pages/idcard.py", title="ID card", icon=":material/badge:", url_path="id-card"),
     st.Page("pages/gates.py", title="Quality gates", icon=":material/fact_check:", url_path="quality-gates"),
-    st.Page("pages/evaluation.py", title="Evaluation", icon=":material/analytics:", url_path="evaluation"),
+    st.Page("pages/evaluation.py", title="Evaluation", icon=":material/analytics:", url_path="model-evaluation"),
 ]
 
 

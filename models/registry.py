@@ -48,6 +48,9 @@ REGISTRY: tuple[ModelEntry, ...] = (
     ModelEntry("resnet18-cbam-mouth", "spoof", "models.zoo.spoof_regions:MouthSpoof", "resnet18-cbam-regions.md"),
     ModelEntry("idcard-vgg16-fft", "recapture", "models.zoo.idcard_recapture:VggFftRecapture", "idcard-recapture.md"),
     ModelEntry("idcard-vgg-only", "recapture", "models.zoo.idcard_recapture:VggOnlyRecapture", "idcard-recapture.md"),
+    ModelEntry("idcard-concat-gap", "recapture", "models.zoo.idcard_recapture:ConcatGapRecapture",
+               "idcard-recapture.md"),
+    ModelEntry("idcard-two-rgb", "recapture", "models.zoo.idcard_recapture:TwoRgbRecapture", "idcard-recapture.md"),
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -83,6 +84,8 @@ def app_page(width: int = 1500, height: int = 2200, env: dict[str, str] | None =
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(url, wait_until="domcontentloaded")
+            # Streamlit first draws the old file-based page list (app, evaluation, …); wait for the router's.
+            page.get_by_role("link", name=re.compile(r"Home$")).wait_for(timeout=120_000)
             yield page
         finally:
             browser.close()

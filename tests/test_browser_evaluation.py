@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from browser import ARTIFACTS, app_page
@@ -11,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 def test_evaluation_page_shows_metrics_and_charts():
     with app_page(1500, 2600) as page:
-        page.get_by_role("link", name="Evaluation").click()
+        page.get_by_role("link", name=re.compile(r"Evaluation$")).click()
         page.get_by_role("button", name="Run the evaluation").click(timeout=120_000)
         table = page.get_by_test_id("stTable")
         table.first.wait_for(timeout=300_000)

@@ -86,7 +86,10 @@ def write_card(path: Path, weights_dir: Path, n_heldout: int, radius: float = 8.
     command = (f"python -m xai train idcard --variant {' '.join(metrics)} --cards {n.get('train')} "
                f"--val-cards {n.get('val')} --max-epochs {cfg.get('max_epochs')} --batch-size {cfg.get('batch_size')} "
                f"--lr {cfg.get('learning_rate')} --threads {cfg.get('threads')} --seed {cfg.get('seed')}")
-    ran = main.get("command", command)
+    runs: dict[str, list[str]] = {}
+    for variant, summary in summaries.items():
+        runs.setdefault(summary.get("command", command), []).append(variant)
+    ran = "; ".join(f"`{cmd}` (kept: {', '.join(vs)})" for cmd, vs in runs.items())
     missing = [v for v in VARIANTS if v not in metrics]
     missing_text = "\n".join(
         f"- **{v}: not available.** Not trained within this project's CPU budget. Train it with "
@@ -142,8 +145,8 @@ sees. Cards, names, colours and captures differ between splits; the five face ph
 {command}
 python -m xai train idcard --card-only --card models/cards/idcard-recapture.md
 ```
-The weights were made by `{ran}` (each variant is seeded on its own, so the shorter command above gives the
-same weights; the run was stopped after the shipped variants to stay within the CPU budget).
+The weights were made by these runs: {ran}. Each variant is seeded on its own, so the single command above
+gives the same weights; a run stopped part-way (to stay within the CPU budget) kept only the variants it finished.
 Adam, learning rate {cfg.get('learning_rate', 1e-4)}, cross-entropy (eq. 13), batch {cfg.get('batch_size')},
 at most {cfg.get('max_epochs')} epochs with early stopping on the validation loss (patience {cfg.get('patience')},
 min_delta {cfg.get('min_delta')}), the weights of the best validation epoch kept; torch and shuffling seeded with
