@@ -9,7 +9,7 @@ from browser import ARTIFACTS, app_page, rendered_image_widths, wait_until_idle
 pytestmark = pytest.mark.browser
 
 
-def test_verification_page_runs_corr_rise_and_similarity_cam():
+def test_verification_page_runs_every_explainer_both_ways():
     with app_page(1500, 3200) as page:
         page.get_by_role("link", name="Face verification").click()
         page.get_by_role("heading", name="Face verification").wait_for(timeout=60_000)
@@ -21,13 +21,17 @@ def test_verification_page_runs_corr_rise_and_similarity_cam():
             wait_until_idle(page, 400_000)
         page.get_by_text("CorrRISE, probe → gallery").first.wait_for(timeout=400_000)
         page.get_by_text("Similarity Grad-CAM, probe → gallery").first.wait_for(timeout=400_000)
-        widths = rendered_image_widths(page, minimum=6)
+        page.get_by_text("Also explain gallery → probe").click()
+        page.get_by_text("CorrRISE, gallery → probe").first.wait_for(timeout=400_000)
+        page.get_by_text("Similarity Grad-CAM, gallery → probe").first.wait_for(timeout=400_000)
+        wait_until_idle(page, 400_000)
+        widths = rendered_image_widths(page, minimum=10)
         assert page.get_by_test_id("stException").count() == 0
         page.screenshot(path=str(ARTIFACTS / "verification-all-explainers.png"), full_page=True)
     assert all(w > 0 for w in widths)
 
 
-@pytest.mark.parametrize("method", ["Grad-CAM++", "Eigen-CAM"])
+@pytest.mark.parametrize("method", ["Grad-CAM++", "Score-CAM", "Eigen-CAM", "LayerCAM"])
 def test_spoof_page_runs_another_cam_method(method):
     with app_page(1500, 2200) as page:
         page.get_by_role("link", name="Face anti-spoofing").click()

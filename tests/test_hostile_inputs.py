@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -123,3 +124,47 @@ def test_a_face_photo_on_the_id_card_command_and_a_card_on_the_face_commands(tmp
         out = capsys.readouterr()
         assert code in (0, 1, 2) and "Traceback" not in out.err + out.out
         assert (out.err + out.out).strip()
+
+
+def test_batch_explain_lists_each_bad_file_as_a_failure_and_reports_the_good_one(tmp_path, capsys):
+    import csv
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for name in REJECTED:
+        file_name, data, _ = CASES[name]
+        (folder / f"{name}{Path(file_name).suffix}").write_bytes(data)
+    (folder / "good.jpg").write_bytes((SAMPLES / "obama.jpg").read_bytes())
+    out = tmp_path / "out"
+    code = cli_main(["explain", "--task", "gates", "--input", str(folder), "--out", str(out), "--no-pdf", "--quiet"])
+    printed = capsys.readouterr()
+    assert code == 1 and "Traceback" not in printed.out + printed.err
+    with open(out / "summary.csv", newline="") as fh:
+        rows = {Path(r["inputs"]).stem: r for r in csv.DictReader(fh)}
+    assert rows["good"]["status"] == "ok" and (out / "good" / "report.html").is_file()
+    bad = [stem for stem in rows if stem != "good"]
+    assert bad and all(rows[s]["status"] == "failed" and rows[s]["error"] for s in bad)
+
+
+def test_evaluate_and_replay_refuse_bad_inputs_clearly(tmp_path, capsys):
+    labelled = tmp_path / "labelled"
+    for label in ("bona_fide", "attack"):
+        (labelled / label).mkdir(parents=True)
+    (labelled / "bona_fide" / "good.jpg").write_bytes((SAMPLES / "obama.jpg").read_bytes())
+    (labelled / "bona_fide" / "also-good.jpg").write_bytes((SAMPLES / "obama2.jpg").read_bytes())
+    for name in REJECTED:
+        file_name, data, _ = CASES[name]
+        (labelled / "attack" / f"{name}{Path(file_name).suffix}").write_bytes(data)
+    code = cli_main(["evaluate", "spoof", "--data", str(labelled)])
+    printed = capsys.readouterr()
+    assert "Traceback" not in printed.out + printed.err
+    said = printed.out + printed.err
+    assert code != 0 and "both bona fide and attack" in said  # every attack file was unusable: no metrics
+    for name in REJECTED:
+        assert f"skipped attack/{name}{Path(CASES[name][0]).suffix}: ImageInputError" in said
+    for payload in (b"", b"{not json", b'{"task": "spoof"}', CASES["bomb_png"][1]):
+        report = tmp_path / "report.json"
+        report.write_bytes(payload)
+        assert cli_main(["report", "--replay", str(report)]) == 2
+        printed = capsys.readouterr()
+        assert printed.err.startswith("error: cannot replay") and "Traceback" not in printed.err
