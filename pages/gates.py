@@ -7,12 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from models.registry import load_model, names
+from ui.face_photo import face_photo_input
 from ui.report_button import report_button
 from xai.gates import DEFAULT_LIVENESS_MODELS, GateThresholds, build_response, run_gates
 from xai.gates.overlay import evidence_overlay, residual_picture, spectrum_picture
-from xai.images import UPLOAD_TYPES
 from xai.report.builder import ReportInput, build_gates_report
-from xai.studio import SAMPLES_DIR, sample_index
 
 VERDICT_STYLE = {"accept": "background-color:#e3f4e6;color:#1b5e20", "pass": "background-color:#e3f4e6;color:#1b5e20",
                  "doubt": "background-color:#fff4d6;color:#8a5a00", "warn": "background-color:#fff4d6;color:#8a5a00",
@@ -58,12 +57,8 @@ with st.expander("How this works", icon=":material/school:"):
         "for auditors, not a certified liveness check (ISO/IEC 30107-3 testing would be needed)."
     )
 
-samples = sample_index()
 with st.sidebar:
-    st.header("Input")
-    upload = st.file_uploader("Upload a face photo", type=UPLOAD_TYPES)
-    sample = st.selectbox("…or pick a sample", [s["file"] for s in samples], disabled=upload is not None) \
-        if samples else None
+    photo = face_photo_input()
     st.header("Liveness")
     models = st.multiselect("Spoof model(s)", names("spoof"), default=list(DEFAULT_LIVENESS_MODELS),
                             help="The liveness score is the mean bona fide probability of these models.")
@@ -82,13 +77,7 @@ with st.sidebar:
 if not models:
     st.info("Choose at least one spoof model for the liveness score.")
     st.stop()
-if upload is not None:
-    image_bytes, source_name = upload.getvalue(), upload.name
-elif sample:
-    image_bytes, source_name = (SAMPLES_DIR / sample).read_bytes(), sample
-else:
-    st.info("Upload a photo or run the set-up to fetch the samples.")
-    st.stop()
+image_bytes, source_name = photo.read_or_stop()
 
 thresholds = defaults.with_changes(min_face_w=int(min_w), min_face_h=int(min_h), sharpness=sharpness,
                                    contrast=contrast, brightness=brightness, component=component, liveness=liveness)

@@ -8,16 +8,16 @@ import streamlit as st
 
 from models.base import ModelUnavailableError
 from models.registry import load_model
+from ui.face_photo import face_photo_input
 from ui.gate_strip import render_gate_strip_for
 from ui.report_button import report_button
 from xai.cam import CAM_LABELS, CAM_METHODS
 from xai.faces import FaceError
 from xai.faithfulness import DEFAULT_CURVE_STEPS, DEFAULT_MASK_TOP_PERCENT
-from xai.images import UPLOAD_TYPES, ImageInputError, decode_image
+from xai.images import ImageInputError, decode_image
 from xai.render import colorbar, overlay, spoof_panel_png
 from xai.report.builder import ReportInput, build_spoof_report
 from xai.spoof_explain import FAMILY_LABELS, SPOOF_FAMILIES, explain_spoof, explanation_to_dict
-from xai.studio import SAMPLES_DIR, sample_index
 
 REGION_LAYERS = ["layer4.1", "layer4.0", "layer3.1", "layer2.1"]
 
@@ -61,12 +61,8 @@ with st.expander("How this works", icon=":material/school:"):
         "detects computer-generated faces, not print or replay attacks."
     )
 
-samples = sample_index()
 with st.sidebar:
-    st.header("Input")
-    upload = st.file_uploader("Upload a face photo", type=UPLOAD_TYPES)
-    sample_names = [s["file"] for s in samples]
-    sample = st.selectbox("…or pick a sample", sample_names, disabled=upload is not None) if samples else None
+    photo = face_photo_input()
     st.header("Explanation")
     family = st.selectbox("Model", list(SPOOF_FAMILIES), format_func=FAMILY_LABELS.get)
     cam = st.selectbox("CAM method", list(CAM_METHODS), format_func=CAM_LABELS.get)
@@ -76,13 +72,7 @@ with st.sidebar:
     mask_top = st.slider("Mask the top k % pixels", 1.0, 50.0, DEFAULT_MASK_TOP_PERCENT, 1.0)
     steps = st.slider("Deletion/insertion steps", 4, 32, DEFAULT_CURVE_STEPS, 4)
 
-if upload is not None:
-    image_bytes, source_name = upload.getvalue(), upload.name
-elif sample:
-    image_bytes, source_name = (SAMPLES_DIR / sample).read_bytes(), sample
-else:
-    st.info("Upload a photo or run the set-up to fetch the samples.")
-    st.stop()
+image_bytes, source_name = photo.read_or_stop()
 
 try:
     with st.spinner(f"Explaining {source_name} with {FAMILY_LABELS[family]} and {CAM_LABELS[cam]}…"):

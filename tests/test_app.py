@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app_pages import run_page
 from streamlit.testing.v1 import AppTest
 
 from models.registry import REGISTRY
@@ -20,10 +21,7 @@ def test_home_page_renders_the_model_table_and_privacy_rule():
 
 
 def test_spoof_page_explains_a_sample_with_every_region():
-    at = AppTest.from_file("app.py", default_timeout=300)
-    at.switch_page("pages/spoof.py").run()
-    assert not at.exception, at.exception
-    assert at.title[0].value == "Face anti-spoofing"
+    at = run_page("pages/spoof.py", title="Face anti-spoofing")
     labels = [m.label for m in at.metric]
     assert "Decision" in labels and "Confidence S" in labels
     decision = next(m.value for m in at.metric if m.label == "Decision")
@@ -36,9 +34,7 @@ def test_spoof_page_explains_a_sample_with_every_region():
 
 
 def test_verification_page_decides_and_explains_the_default_pair():
-    at = AppTest.from_file("app.py", default_timeout=600)
-    at.switch_page("pages/verify.py").run()
-    assert not at.exception, at.exception
+    at = run_page("pages/verify.py", timeout=600)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Decision"] == "same person"  # obama.jpg vs obama2.jpg
     assert float(metrics["Score (cosine)"]) > 0.62

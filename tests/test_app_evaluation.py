@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
+from app_pages import run_page
 
 
 def test_evaluation_page_runs_the_demo_verification_set():
-    at = AppTest.from_file("app.py", default_timeout=300)
-    at.switch_page("pages/evaluation.py").run()
-    assert not at.exception, at.exception
-    assert at.title[0].value == "Evaluation"
-    assert any("What it cannot tell" in m.value for m in at.markdown)  # the "How this works" expander
+    at = run_page("pages/evaluation.py", title="Evaluation")
     assert "run the evaluation" in at.info[0].value
     at.sidebar.selectbox[0].set_value("verify").run()
     at.button[0].click().run()  # "Run the evaluation" on the demo set (10 pairs of the samples)

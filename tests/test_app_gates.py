@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import json
 
-from streamlit.testing.v1 import AppTest
+from app_pages import run_page
 
 from xai.gates import validate_response
 
 
 def test_gates_page_shows_the_decision_checklist_and_a_valid_json():
-    at = AppTest.from_file("app.py", default_timeout=300)
-    at.switch_page("pages/gates.py").run()
-    assert not at.exception, at.exception
-    assert at.title[0].value == "Quality gates"
-    assert any("What it cannot tell" in m.value for m in at.markdown)  # the "How this works" expander
+    at = run_page("pages/gates.py", title="Quality gates")
     # obama.jpg's face (241×298 px) is below the seed's 300×300 minimum: the decision must be a doubt that says so
     banner = at.warning[0].value
     assert "Decision: doubt" in banner and "25203" in banner and "minimum face size" in banner

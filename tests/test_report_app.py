@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
+from app_pages import run_page
 
 
 def test_gates_page_exports_an_audit_report():
-    at = AppTest.from_file("app.py", default_timeout=300)
-    at.switch_page("pages/gates.py").run()
-    assert not at.exception, at.exception
+    at = run_page("pages/gates.py")
     before = len(at.get("download_button"))
     build = next(b for b in at.button if b.label == "Build the audit report")
     build.click().run()

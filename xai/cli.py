@@ -49,6 +49,7 @@ def _cmd_spoof(args: argparse.Namespace) -> int:
 
     from PIL import Image
 
+    from xai.cli_output import write_outputs
     from xai.faces import FaceError
     from xai.images import read_image_file
     from xai.render import overlay, spoof_panel_png
@@ -61,18 +62,16 @@ def _cmd_spoof(args: argparse.Namespace) -> int:
     except (ValueError, FaceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    summary = explanation_to_dict(result)
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+
+    def save_pictures(out: Path) -> None:
         for r in result.regions:
             Image.fromarray(r.crop).save(out / f"{r.region}_crop.png")
             Image.fromarray(overlay(r.crop, r.heatmap)).save(out / f"{r.region}_heatmap.png")
             Image.fromarray(r.masked).save(out / f"{r.region}_masked.png")
         (out / "panel.png").write_bytes(spoof_panel_png(result))
-        (out / "explanation.json").write_text(json.dumps(summary, indent=2) + "\n")
-    if args.json:
-        print(json.dumps(summary, indent=2))
+
+    summary = explanation_to_dict(result)
+    if write_outputs(summary, args.out, args.json, save_pictures):
         return 0
     print(f"{args.image}: {summary['faces_found']} face(s); model {result.family}; {args.cam}; "
           f"top {args.mask_top:g}% masked; {args.steps} curve steps; {result.seconds:.2f} s")

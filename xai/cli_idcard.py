@@ -23,6 +23,7 @@ def _cmd_idcard(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from models.base import ModelUnavailableError
+    from xai.cli_output import write_outputs
     from xai.idcard.crops import parse_centroid
     from xai.idcard.explain import explain_idcard, explanation_to_dict, panel_png
     from xai.images import read_image_file
@@ -34,16 +35,14 @@ def _cmd_idcard(args: argparse.Namespace) -> int:
     except (ValueError, ModelUnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    summary = explanation_to_dict(result)
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+
+    def save_pictures(out: Path) -> None:
         Image.fromarray(result.crops.l1.image).save(out / "l1_crop.png")
         Image.fromarray(result.crops.l2.image).save(out / "l2_crop.png")
         (out / "panel.png").write_bytes(panel_png(result))
-        (out / "explanation.json").write_text(json.dumps(summary, indent=2) + "\n")
-    if args.json:
-        print(json.dumps(summary, indent=2))
+
+    summary = explanation_to_dict(result)
+    if write_outputs(summary, args.out, args.json, save_pictures):
         return 0
     p = summary["prediction"]
     print(f"{args.image}: {p['label']} (p(spoof) = {p['p_spoof']:.3f}) with {summary['model']}; card located by "
@@ -93,10 +92,11 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_train_idcard(args: argparse.Namespace) -> int:
+    from models.fp16_weights import save_fp16
     from models.zoo.idcard_recapture import WEIGHTS_DIR
     from xai.idcard.data import synthetic_cropset
     from xai.idcard.synth import TRAIN_SEED, VAL_SEED
-    from xai.idcard.train import TrainConfig, save_fp16, train_model, write_summary
+    from xai.idcard.train import TrainConfig, train_model, write_summary
 
     out = Path(args.weights_dir) if args.weights_dir else WEIGHTS_DIR
     command = "python -m xai " + " ".join(sys.argv[1:])

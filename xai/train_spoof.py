@@ -20,13 +20,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-from safetensors.torch import save_file
 from torch import nn
 
+from models.fp16_weights import save_fp16
 from models.resnet_cbam import resnet18_cbam
 from xai.face_pipeline import REGIONS, run_face_pipeline
 from xai.faces import FaceError
 from xai.metrics import classification_report, eer
+from xai.training_loop import EpochTally, snapshot
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 VIDEO_SUFFIXES = {".mov", ".mp4", ".avi", ".mkv"}
@@ -228,20 +229,12 @@ def train_region(data: dict[str, RegionDataset], region: str, config: TrainConfi
     best_state, best_acc, history = None, -1.0, []
     for epoch in range(1, config.epochs + 1):
         net.train()
-        total, correct, seen = 0.0, 0, 0
+        tally = EpochTally()
         start = time.perf_counter()
         for idx in _batches(len(train), config.batch_size, rng):
-            x, y = _to_input(train.crops[region][idx]), torch.from_numpy(train.labels[idx])
-            logits = net(x)
-            loss = nn.functional.cross_entropy(logits, y)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            total += loss.item() * len(idx)
-            correct += int((logits.argmax(1) == y).sum())
-            seen += len(idx)
+            tally.step(optimiser, net(_to_input(train.crops[region][idx])), torch.from_numpy(train.labels[idx]))
         val_eval = evaluate(net, val.crops[region], val.labels)
-        record = {"epoch": epoch, "train_loss": total / seen, "train_accuracy": correct / seen,
+        record = {"epoch": epoch, "train_loss": tally.loss, "train_accuracy": tally.accuracy,
                   "val_loss": val_eval["loss"], "val_accuracy": val_eval["accuracy"],
                   "seconds": time.perf_counter() - start}
         history.append(record)
@@ -250,7 +243,7 @@ def train_region(data: dict[str, RegionDataset], region: str, config: TrainConfi
                  f"acc {record['val_accuracy']:.3f} · {record['seconds']:.0f} s")
         if val_eval["accuracy"] > best_acc:
             best_acc = val_eval["accuracy"]
-            best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            best_state = snapshot(net)
     net.load_state_dict(best_state)
     test_eval = evaluate(net, test.crops[region], test.labels)
     report, test_eer = _report_and_eer(test.labels, test_eval)
@@ -265,13 +258,6 @@ def train_region(data: dict[str, RegionDataset], region: str, config: TrainConfi
 
 def report_dict(report) -> dict:
     return {k: float(getattr(report, k)) for k in report.__dataclass_fields__}
-
-
-def save_fp16(net: nn.Module, path: Path) -> None:
-    """Save the state dict as safetensors with floating tensors in float16."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in net.state_dict().items()}
-    save_file(state, str(path))
 
 
 def train_spoof_regions(data: dict[str, RegionDataset], data_info: dict, out_dir: Path, config: TrainConfig,

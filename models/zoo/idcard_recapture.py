@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file
 
 from models.base import ROOT, CropSpec, InputSpec, ModelUnavailableError, PretrainedModel
+from models.fp16_weights import load_fp16, require_weights
 from models.idcard import IMAGENET_MEAN, LAST_CONV, SPOOF, IdCardConfig, IdCardNet
 
 WEIGHTS_DIR = ROOT / "models" / "weights" / "idcard"
@@ -34,17 +34,13 @@ class RecaptureDetector(PretrainedModel):
 
     def __init__(self) -> None:
         path = weights_path(self.variant)
-        if not path.is_file():
-            raise ModelUnavailableError(
-                f"{path.relative_to(ROOT)} is missing: it is committed with the repository; to retrain run "
-                f"`python -m xai train idcard --variant {self.variant} --threads 2`")
+        require_weights(path, f"python -m xai train idcard --variant {self.variant} --threads 2")
         self.net = IdCardNet(IdCardConfig(self.variant))
         try:
-            self.net.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
+            load_fp16(self.net, path)
         except (RuntimeError, OSError) as exc:
             raise ModelUnavailableError(f"{path.relative_to(ROOT)} does not fit variant {self.variant!r} ({exc}); "
                                         f"retrain with `python -m xai train idcard --variant {self.variant}`") from exc
-        self.net.eval().requires_grad_(False)
 
     def files(self) -> list[Path]:
         return [weights_path(self.variant)]

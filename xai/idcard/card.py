@@ -53,13 +53,10 @@ def evaluate_shipped(weights_dir: Path, n_heldout: int, radius: float = 8.0
 
 
 def _load_into(model, path: Path) -> None:
-    from safetensors.torch import load_file
-
+    from models.fp16_weights import load_fp16
     from models.idcard import IdCardConfig, IdCardNet
 
-    model.net = IdCardNet(IdCardConfig(model.variant))
-    model.net.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
-    model.net.eval().requires_grad_(False)
+    model.net = load_fp16(IdCardNet(IdCardConfig(model.variant)), path)
 
 
 def write_card(path: Path, weights_dir: Path, n_heldout: int, radius: float = 8.0) -> str:

@@ -17,13 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import save_file
-from torch import nn
 
 from models.idcard import IdCardConfig, IdCardNet
 from xai.idcard.data import CropSet, branch_inputs
 from xai.idcard.evaluate import predict
 from xai.idcard.fft import DEFAULT_RADIUS
+from xai.training_loop import EpochTally, snapshot
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def train_model(train: CropSet, val: CropSet, config: TrainConfig, progress: Cal
     for epoch in range(1, config.max_epochs + 1):
         net.train()
         t0 = time.perf_counter()
-        total, correct, seen = 0.0, 0, 0
+        tally = EpochTally()
         order = rng.permutation(len(train))
         # drop a last batch of 1: batch norm cannot train on it
         batches = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)
@@ -102,26 +101,18 @@ def train_model(train: CropSet, val: CropSet, config: TrainConfig, progress: Cal
         for idx in batches:
             idx = np.sort(idx)
             rgb, second = branch_inputs(train.l1[idx], train.l2[idx], config.variant, config.radius)
-            y = torch.from_numpy(train.labels[idx])
-            logits = net(rgb, second)
-            loss = nn.functional.cross_entropy(logits, y)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            total += loss.item() * len(idx)
-            correct += int((logits.argmax(1) == y).sum())
-            seen += len(idx)
+            tally.step(optimiser, net(rgb, second), torch.from_numpy(train.labels[idx]))
         probs, val_loss = predict(net, val, config.radius)
         val_acc = float(((probs >= 0.5).astype(np.int64) == val.labels).mean())
         improved, stop = stopper.step(val_loss)
-        record = {"epoch": epoch, "train_loss": total / seen, "train_accuracy": correct / seen, "val_loss": val_loss,
+        record = {"epoch": epoch, "train_loss": tally.loss, "train_accuracy": tally.accuracy, "val_loss": val_loss,
                   "val_accuracy": val_acc, "seconds": time.perf_counter() - t0, "improved": improved}
         history.append(record)
         progress(f"[{config.variant}] epoch {epoch}/{config.max_epochs}: train loss {record['train_loss']:.4f} "
                  f"acc {record['train_accuracy']:.3f} · val loss {val_loss:.4f} acc {val_acc:.3f} · "
                  f"{record['seconds']:.0f} s{' *' if improved else ''}")
         if improved:
-            best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            best_state = snapshot(net)
         if stop:
             progress(f"[{config.variant}] early stopping after epoch {epoch} (no val-loss gain > "
                      f"{config.min_delta} for {config.patience} epochs)")
@@ -133,13 +124,6 @@ def train_model(train: CropSet, val: CropSet, config: TrainConfig, progress: Cal
                "seconds": time.perf_counter() - started, "torch": torch.__version__,
                "n": {"train": len(train), "val": len(val)}}
     return net.eval(), summary
-
-
-def save_fp16(net: nn.Module, path: Path) -> None:
-    """State dict as safetensors, floating tensors in float16."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in net.state_dict().items()}
-    save_file(state, str(path))
 
 
 def write_summary(summary: dict, path: Path) -> None:
