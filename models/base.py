@@ -172,14 +172,24 @@ class FaceEmbedder(PretrainedModel):
         """(B, S, S, 3) float32 RGB [0, 255] → (B, D) float32 L2-normalised embeddings."""
         return torch.nn.functional.normalize(self.descriptors(crops), dim=-1)
 
-    def inference_descriptors(self, crops: torch.Tensor) -> torch.Tensor:
-        """:meth:`descriptors` for black-box scoring (RISE, occlusion): no gradients; models may run a fused copy."""
+    def inference_descriptors(self, crops: torch.Tensor, keep_fp32: frozenset[int] = frozenset()) -> torch.Tensor:
+        """:meth:`descriptors` for black-box scoring (RISE, occlusion): no gradients; models may run a fused copy.
+
+        ``keep_fp32``: layers (as :meth:`bf16_fp32_layers` names them) kept in float32 under a bf16 autocast.
+        """
         with torch.no_grad():
             return self.descriptors(crops)
 
-    def embed_for_scoring(self, crops: torch.Tensor) -> torch.Tensor:
+    def embed_for_scoring(self, crops: torch.Tensor, keep_fp32: frozenset[int] = frozenset()) -> torch.Tensor:
         """(B, S, S, 3) float32 RGB [0, 255] → (B, D) L2-normalised embeddings, without gradients (fast path)."""
-        return torch.nn.functional.normalize(self.inference_descriptors(crops), dim=-1)
+        return torch.nn.functional.normalize(self.inference_descriptors(crops, keep_fp32), dim=-1)
+
+    def bf16_fp32_layers(self, crops: torch.Tensor) -> tuple[frozenset[int], int]:
+        """(layers to keep in float32 under bf16 autocast, number of layers considered) for typical crops.
+
+        The default keeps none; models with a fused graph find the layers bf16 would distort.
+        """
+        return frozenset(), 0
 
     @staticmethod
     def similarity(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

@@ -59,9 +59,21 @@ class HumanGraphModel(PretrainedModel):
         """Run the graph on (B, S, S, 3) float32 RGB [0, 255] crops; return the named node tensors."""
         return self.graph(self.input_spec.apply(crops), outputs)
 
-    def run_frozen(self, crops: torch.Tensor, outputs: list[str]) -> dict[str, torch.Tensor]:
-        """As :meth:`run`, through a fused inference-only copy of the graph (no gradients, no hooks)."""
+    def run_frozen(self, crops: torch.Tensor, outputs: list[str],
+                   keep_fp32: frozenset[int] = frozenset()) -> dict[str, torch.Tensor]:
+        """As :meth:`run`, through a fused inference-only copy of the graph (no gradients, no hooks).
+
+        ``keep_fp32``: fused steps run in float32 under a bfloat16 autocast (from :meth:`bf16_fp32_steps`).
+        """
+        return self._frozen_graph(outputs)(self.input_spec.apply(crops), keep_fp32)
+
+    def bf16_fp32_steps(self, crops: torch.Tensor, outputs: list[str]) -> tuple[frozenset[int], int]:
+        """(fused steps bf16 would distort, number of fused convolutions) for (B, S, S, 3) RGB [0, 255] crops."""
+        frozen = self._frozen_graph(outputs)
+        return frozen.bf16_sensitive_steps(self.input_spec.apply(crops)), frozen.convolutions
+
+    def _frozen_graph(self, outputs: list[str]) -> FrozenGraph:
         key = tuple(outputs)
         if key not in self._frozen:
             self._frozen[key] = freeze_graph(self.graph, outputs)
-        return self._frozen[key](self.input_spec.apply(crops))
+        return self._frozen[key]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -33,6 +33,13 @@ from models.tfjs_graph import OPS, TfjsGraphModel, _attr, _hw, _module_key, _spa
 
 _CONV_OPS = {"Conv2D", "DepthwiseConv2dNative", "_FusedConv2D", "FusedDepthwiseConv2dNative"}
 _FOLDABLE_FUSED = {"BiasAdd", "Relu", "Relu6"}
+#: A convolution whose local bf16 error exceeds this multiple of the median stays in float32.
+BF16_SENSITIVITY_RATIO = 2.5
+
+
+#: oneDNN convolution with a fused element-wise post-op (the kernel PyTorch's own CPU graph fusion calls); it
+#: saves a pass over every activation. Absent from a build without oneDNN: then conv2d + clamp_ is used.
+_FUSED_CONV = getattr(torch.ops.mkldnn, "_convolution_pointwise", None)
 
 
 @dataclass
@@ -50,19 +57,41 @@ class _ConvStep:
     kernel: tuple[int, int]
     lo: float = -math.inf
     hi: float = math.inf
+    cast: dict = field(default_factory=dict)  # dtype → (weight, bias), made on first use after folding
 
-    def run(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, H, W, C) NHWC in → (B, H', W', C') NHWC out (views over channels_last storage, no copies)."""
+    def run(self, x: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """(B, H, W, C) NHWC in → (B, H', W', C') NHWC out in ``dtype`` (views over channels_last storage)."""
         top, bottom, left, right = _spatial_pads(self.node, x, self.kernel, self.strides, self.dilations)
-        nchw = x.permute(0, 3, 1, 2)
-        if top == bottom and left == right:
-            y = F.conv2d(nchw, self.weight, self.bias, self.strides, (top, left), self.dilations, self.groups)
+        weight, bias = self._parameters(dtype)
+        nchw = x.permute(0, 3, 1, 2).to(dtype)
+        if top != bottom or left != right:
+            nchw, top, left = F.pad(nchw, (left, right, top, bottom)), 0, 0
+        post_op = self._post_op()
+        if post_op is not None and _FUSED_CONV is not None:
+            y = _FUSED_CONV(nchw, weight, bias, [top, left], list(self.strides), list(self.dilations), self.groups,
+                            *post_op, "")
         else:
-            y = F.conv2d(F.pad(nchw, (left, right, top, bottom)), self.weight, self.bias, self.strides, 0,
-                         self.dilations, self.groups)
-        if self.lo > -math.inf or self.hi < math.inf:
-            y = y.clamp_(None if self.lo == -math.inf else self.lo, None if self.hi == math.inf else self.hi)
+            y = F.conv2d(nchw, weight, bias, self.strides, (top, left), self.dilations, self.groups)
+            if self.lo > -math.inf or self.hi < math.inf:
+                y = y.clamp_(None if self.lo == -math.inf else self.lo, None if self.hi == math.inf else self.hi)
         return y.permute(0, 2, 3, 1)
+
+    def _parameters(self, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if dtype == torch.float32:
+            return self.weight, self.bias
+        if dtype not in self.cast:
+            self.cast[dtype] = (self.weight.to(dtype), None if self.bias is None else self.bias.to(dtype))
+        return self.cast[dtype]
+
+    def _post_op(self) -> tuple[str, list[float]] | None:
+        """The clamp as a oneDNN post-op (name, scalars); None where it has no such form."""
+        if self.lo == -math.inf and self.hi == math.inf:
+            return "none", []
+        if self.lo == 0 and self.hi == math.inf:
+            return "relu", []
+        if self.lo > -math.inf and self.hi < math.inf:
+            return "hardtanh", [self.lo, self.hi]
+        return None
 
 
 @dataclass
@@ -119,6 +148,11 @@ class FrozenGraph(nn.Module):
                 continue
             open_conv = self._conv_step(name, node, inputs)
             self.steps.append(open_conv if open_conv is not None else _OpStep(name, node, inputs))
+
+    @property
+    def convolutions(self) -> int:
+        """Number of fused convolution steps."""
+        return sum(isinstance(step, _ConvStep) for step in self.steps)
 
     def _needed(self, graph: TfjsGraphModel) -> set[str]:
         wanted, needed = set(self.output_names), set()
@@ -185,20 +219,64 @@ class FrozenGraph(nn.Module):
         conv.output = node["name"]
         return True
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """(B, H, W, C) float32 NHWC → ``{output name: tensor}`` (no gradients are kept)."""
+    def forward(self, x: torch.Tensor, keep_fp32: frozenset[int] = frozenset()) -> dict[str, torch.Tensor]:
+        """(B, H, W, C) float32 NHWC → ``{output name: tensor}`` (no gradients are kept).
+
+        ``keep_fp32``: indices into :attr:`steps` run in float32 even under a bfloat16 autocast (see
+        :meth:`bf16_sensitive_steps`).
+        """
         if x.dim() != len(self.input_shape) or any(
             want not in (-1, got) for want, got in zip(self.input_shape[1:], x.shape[1:], strict=True)
         ):
             raise ValueError(f"input shape {tuple(x.shape)} does not fit {self.input_shape}")
+        reduced = torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
         with torch.inference_mode():
             values = {self.input_name: x}
-            for step in self.steps:
-                if isinstance(step, _ConvStep):
-                    values[step.output] = step.run(values[step.source])
+            for index, step in enumerate(self.steps):
+                if index in keep_fp32:
+                    with torch.autocast("cpu", enabled=False):
+                        values[step.output] = self._run_fp32(step, values)
+                elif isinstance(step, _ConvStep):  # bf16 weights cast once, not by autocast on every call
+                    values[step.output] = step.run(values[step.source], torch.bfloat16 if reduced else torch.float32)
                 else:
                     values[step.output] = step.run(values, self._consts, self._static)
             return {name: values[name] for name in self.output_names}
+
+    def _run(self, step: _ConvStep | _OpStep, values: dict[str, torch.Tensor]) -> torch.Tensor:
+        if isinstance(step, _ConvStep):
+            return step.run(values[step.source])
+        return step.run(values, self._consts, self._static)
+
+    def _run_fp32(self, step: _ConvStep | _OpStep, values: dict[str, torch.Tensor]) -> torch.Tensor:
+        inputs = [step.source] if isinstance(step, _ConvStep) else [i for i in step.inputs if i in values]
+        return self._run(step, {**values, **{name: values[name].float() for name in inputs}})
+
+    def bf16_sensitive_steps(self, x: torch.Tensor, ratio: float = BF16_SENSITIVITY_RATIO) -> frozenset[int]:
+        """Convolutions to keep in float32 under bfloat16 autocast: those bf16 distorts far more than the rest.
+
+        Each convolution is run on its float32 input (from a float32 pass over ``x``) in float32 and in bf16; its
+        local error is ‖y_bf16 − y_fp32‖ / ‖y_fp32‖. BatchNorm folding can leave a layer with large weights and
+        a large opposite bias, whose output then loses most of bf16's 8 significant bits (faceres: the first
+        depthwise convolution carries almost all of the score error). A convolution whose local error exceeds
+        ``ratio`` × the median over all convolutions is returned (indices into :attr:`steps`).
+
+        Args:
+            x: (B, H, W, C) float32 NHWC input as :meth:`forward` takes it (a few typical inputs suffice).
+        """
+        errors: dict[int, float] = {}
+        with torch.inference_mode():
+            values = {self.input_name: x.float()}
+            for index, step in enumerate(self.steps):
+                with torch.autocast("cpu", enabled=False):
+                    values[step.output] = self._run(step, values)
+                if isinstance(step, _ConvStep):
+                    reduced = step.run(values[step.source], torch.bfloat16).float()
+                    exact = values[step.output]
+                    errors[index] = float((reduced - exact).norm() / exact.norm().clamp(min=1e-12))
+        if not errors:
+            return frozenset()
+        typical = float(np.median(list(errors.values())))
+        return frozenset(index for index, error in errors.items() if error > ratio * typical)
 
 
 def freeze_graph(graph: TfjsGraphModel, outputs: Sequence[str] | None = None) -> FrozenGraph:

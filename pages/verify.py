@@ -23,6 +23,7 @@ from xai.report.builder import ReportInput, build_verify_report
 from xai.studio import SAMPLES_DIR, sample_index
 from xai.verify import (
     DEFAULT_MASKS,
+    DEFAULT_PRECISION,
     DEFAULT_SAMPLING,
     explain_pair,
     explain_regions,
@@ -65,7 +66,7 @@ def compute_map(probe_bytes: bytes, gallery_bytes: bytes, model: str, explainer:
                             loader=cached_model, progress=progress, sampling=sampling, precision=precision)
     shown = saliency.similarity if result.same_person else saliency.dissimilarity
     how = (f"{saliency.masks_used} {sampling if explainer == 'fv-rise' else 'random'} masks, seed {seed}, "
-           f"scored in {saliency.precision}")
+           f"scored in {saliency.precision_detail}")
     return shown, saliency.similarity, saliency.dissimilarity, map_faithfulness(result, shown, reverse=reverse,
                                                                                 loader=cached_model), how
 
@@ -105,8 +106,8 @@ with st.expander("How this works", icon=":material/school:"):
         "the similarity fast when its pixels are removed.\n\n"
         "**What it cannot tell.** Maps show where the *model* is sensitive, not why two people look alike; "
         "random-mask maps are estimates whose noise shrinks with more masks (same seed ⇒ same map; on a CPU "
-        "with native bfloat16 the masked faces may be scored in bf16, checked against fp32 and named under "
-        "each map)."
+        "with native bfloat16 the masked faces are scored in bf16 when the first masks' map agrees with fp32 "
+        "(r ≥ 0.999); each map's caption names the precision and the check)."
     )
 
 samples = [s["file"] for s in sample_index()]
@@ -123,7 +124,7 @@ with st.sidebar:
     explainers = st.multiselect("Explainers", choices, default=["fv-rise", "regions"],
                                 format_func=EXPLAINER_LABELS.get)
     mask_counts = {
-        "fv-rise": st.select_slider("FV-RISE masks N", [128, 256, 512, 1024, 2048, 4096, 10000],
+        "fv-rise": st.select_slider("FV-RISE masks N", [128, 256, 512, 768, 1024, 2048, 4096, 10000],
                                     value=DEFAULT_MASKS["fv-rise"]),
         "corr-rise": st.select_slider("CorrRISE masks N", [250, 500, 1000, 2000, 4000, 10000],
                                       value=DEFAULT_MASKS["corr-rise"]),
@@ -131,8 +132,9 @@ with st.sidebar:
     sampling = st.radio("FV-RISE mask sampling", ["sobol", "random"], horizontal=True,
                         index=["sobol", "random"].index(DEFAULT_SAMPLING),
                         help="Sobol: quasi-random cells, the map converges with fewer masks; random: i.i.d. as RISE.")
-    precision = st.radio("Scoring precision", ["fp32", "auto"], horizontal=True,
-                         help="auto: bfloat16 only on a CPU with native bf16 and when the first 64 masks give the "
+    precision = st.radio("Scoring precision", ["auto", "fp32"], horizontal=True,
+                         index=["auto", "fp32"].index(DEFAULT_PRECISION),
+                         help="auto: bfloat16 only on a CPU with native bf16 and when the first masks give the "
                               "same map as fp32 (Pearson r ≥ 0.999); the caption says which was used.")
     seed = st.number_input("Seed", 0, 2**31 - 1, 0)
     early_stop = st.checkbox("Stop early when the map stops changing", value=False)

@@ -79,9 +79,30 @@ def test_same_seed_same_map_other_seed_other_map_and_batch_size_invariance(probe
     b = explainer(probe, planted_score, n_masks=200, batch_size=16, seed=3)
     c = explainer(probe, planted_score, n_masks=200, batch_size=16, seed=4)
     d = explainer(probe, planted_score, n_masks=200, batch_size=7, seed=3)
+    e = explainer(probe, planted_score, n_masks=200, batch_size=150, seed=3)  # a batch spans three mask chunks
     assert np.array_equal(a.raw, b.raw)
     assert not np.array_equal(a.raw, c.raw)
     np.testing.assert_allclose(a.raw, d.raw, atol=1e-6)  # float64 sums, different batch grouping
+    np.testing.assert_allclose(a.raw, e.raw, atol=1e-5)  # float32 sums over 150 masks at once
+
+
+@pytest.mark.parametrize("sampling", ["random", "sobol"])
+def test_factored_accumulation_equals_summing_the_masks(sampling):
+    from xai.rise import _Accumulator
+
+    draw = RiseMaskSampler(56, 72, grid=5, keep=0.5, sampling=sampling).factored_stream(seed=2)
+    factored = _Accumulator(56, 72)
+    generator = torch.Generator().manual_seed(0)
+    all_masks, all_scores = [], []
+    for _ in range(3):
+        masks, factors = draw(64)
+        scores = torch.rand(64, generator=generator)
+        factored.add(masks, scores, factors)
+        all_masks.append(masks.double())
+        all_scores.append(scores.double())
+    masks, scores = torch.cat(all_masks), torch.cat(all_scores)
+    expected = ((scores - 0.4)[:, None, None] * masks).sum(0) / (len(scores) * 0.5)
+    np.testing.assert_allclose(factored.rise(0.5, 0.4), expected.numpy(), atol=1e-5)
 
 
 def test_reference_centre_is_the_seeds_grouping(probe):
@@ -122,7 +143,7 @@ class Bf16PlantedScore:
     def __call__(self, batch: torch.Tensor) -> torch.Tensor:
         return planted_score(batch)
 
-    def in_bf16(self):
+    def in_bf16(self, calibration=None):
         def reduced(batch: torch.Tensor) -> torch.Tensor:
             exact = planted_score(batch)
             jitter = torch.sin(1e3 * exact)  # deterministic, uncorrelated with the mask layout
@@ -138,11 +159,12 @@ def test_precision_auto_uses_bf16_only_on_a_bf16_cpu_and_only_when_the_maps_agre
     with pytest.raises(ValueError, match="bf16"):
         fv_rise(probe, Bf16PlantedScore(), n_masks=128, precision="bf16")
     monkeypatch.setattr(rise, "native_bf16", lambda: "avx512_bf16")
-    faithful = fv_rise(probe, Bf16PlantedScore(), n_masks=128, precision="auto")
-    assert faithful.precision == "bf16"
-    exact = fv_rise(probe, Bf16PlantedScore(), n_masks=128, precision="fp32")
+    faithful = fv_rise(probe, Bf16PlantedScore(), n_masks=256, precision="auto")
+    assert faithful.precision == "bf16" and faithful.precision_check >= 0.999
+    exact = fv_rise(probe, Bf16PlantedScore(), n_masks=256, precision="fp32")
     assert np.corrcoef(faithful.raw.ravel(), exact.raw.ravel())[0, 1] > 0.99
-    noisy = fv_rise(probe, Bf16PlantedScore(noise=0.05), n_masks=128, precision="auto")
-    assert noisy.precision == "fp32"
+    assert fv_rise(probe, Bf16PlantedScore(), n_masks=rise.CHECK_MASKS, precision="auto").precision == "fp32"
+    noisy = fv_rise(probe, Bf16PlantedScore(noise=0.2), n_masks=256, precision="auto")
+    assert noisy.precision == "fp32" and noisy.precision_check < 0.999
     np.testing.assert_allclose(noisy.raw, exact.raw, atol=1e-6)  # the fallback is the fp32 computation itself
     assert fv_rise(probe, planted_score, n_masks=128, precision="auto").precision == "fp32"  # no in_bf16()

@@ -51,6 +51,24 @@ def test_similarity_map_of_a_same_person_pair_lies_on_the_face(same_pair):
     assert inside > 0.6
 
 
+@pytest.mark.parametrize("explainer", ["fv-rise", "corr-rise"])
+def test_auto_precision_on_a_real_pair_is_bf16_only_where_the_cpu_has_it_and_the_map_matches_fp32(same_pair,
+                                                                                                    explainer):
+    from xai.precision import native_bf16
+
+    auto = explain_pair(same_pair, explainer, n_masks=160, seed=3, precision="auto")
+    exact = explain_pair(same_pair, explainer, n_masks=160, seed=3, precision="fp32")
+    assert exact.precision == "fp32" and exact.precision_check is None
+    if native_bf16() is None:
+        assert auto.precision == "fp32" and np.array_equal(auto.raw, exact.raw)
+        return
+    assert auto.precision == "bf16" and auto.precision_check >= 0.999
+    assert "kept in fp32" in auto.precision_detail
+    assert np.corrcoef(auto.raw.ravel(), exact.raw.ravel())[0, 1] >= 0.999  # the same masks, scored both ways
+    again = explain_pair(same_pair, explainer, n_masks=160, seed=3, precision="auto")
+    assert np.array_equal(auto.raw, again.raw)
+
+
 def test_real_maps_are_reproducible_and_seed_dependent(same_pair):
     a = explain_pair(same_pair, "corr-rise", n_masks=32, seed=5)
     b = explain_pair(same_pair, "corr-rise", n_masks=32, seed=5)

@@ -173,7 +173,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             summary[f"{label}_explanation"] = {
                 "explainer": args.explainer, "masks": saliency.masks_used, "seed": args.seed,
                 "sampling": args.sampling if args.explainer == "fv-rise" else "random",
-                "precision": saliency.precision, "early_stop": args.early_stop,
+                "precision": saliency.precision, "precision_detail": saliency.precision_detail,
+                "precision_check": saliency.precision_check, "early_stop": args.early_stop,
                 "reference_score": saliency.reference_score, "mean_masked_score": saliency.mean_masked_score,
                 "map_shown": "similarity" if result.same_person else "dissimilarity"}
     if args.out:

@@ -24,8 +24,14 @@ Positive correlation → similar regions, negative → dissimilar regions.
 Masks come from one seeded stream in fixed chunks, so the maps do not depend on the batch size: same probe,
 score function, parameters and seed give the same map bit for bit.
 
+RISE masks are kept in factored form (the upsampled grid, shifted) so the running sums never read the
+(N, H, W) masks: see :class:`MaskFactors`. Masks are materialised only to be multiplied with the probe.
+
 Early stop (optional): every ``check_every`` masks the current map is compared with the previous check;
 when their Pearson correlation exceeds ``stop_correlation`` twice in a row, sampling stops.
+
+Precision (optional, ``precision="auto"``): on a CPU with native bf16 the masked probes are scored in bf16 when
+the maps of the first masks scored both ways agree (r ≥ 0.999, :func:`_pick_precision`).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import torch
@@ -45,8 +52,9 @@ ProgressFn = Callable[[int, int, np.ndarray], None]
 SAMPLINGS = ("random", "sobol")
 
 
+@cache
 def _interpolation_matrix(out_size: int, grid: int) -> torch.Tensor:
-    """(out_size, grid) bilinear (half-pixel, edge-clamped) interpolation weights."""
+    """(out_size, grid) bilinear (half-pixel, edge-clamped) interpolation weights (cached: treat as read-only)."""
     positions = (torch.arange(out_size, dtype=torch.float64) + 0.5) * grid / out_size - 0.5
     positions = positions.clamp(0, grid - 1)
     low = positions.floor().long()
@@ -56,6 +64,35 @@ def _interpolation_matrix(out_size: int, grid: int) -> torch.Tensor:
     matrix[torch.arange(out_size), low] += 1 - frac
     matrix[torch.arange(out_size), high] += frac
     return matrix.float()
+
+
+@dataclass(frozen=True, slots=True)
+class MaskFactors:
+    """RISE masks in factored form, m_i = rows[dy_i : dy_i + H] · kept_i, for O(s·W) accumulation.
+
+    Attributes:
+        rows: (L, s) float32 bilinear upsampling of the grid rows, shared by all masks (L ≥ H).
+        dy: (n,) int64 row shift of each mask.
+        kept: (n, s, W) float32, the kept grid cells already upsampled and shifted along the columns.
+    """
+
+    rows: torch.Tensor
+    dy: torch.Tensor
+    kept: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.dy)
+
+    def __getitem__(self, index: slice) -> MaskFactors:
+        return MaskFactors(self.rows, self.dy[index], self.kept[index])
+
+    @staticmethod
+    def concat(parts: list[MaskFactors]) -> MaskFactors:
+        return MaskFactors(parts[0].rows, torch.cat([p.dy for p in parts]), torch.cat([p.kept for p in parts]))
+
+
+#: ``draw(n, out=None)`` → the next n masks (written into ``out`` where given) and their factors, if any.
+Draw = Callable[..., tuple[torch.Tensor, MaskFactors | None]]
 
 
 @dataclass(frozen=True)
@@ -87,36 +124,56 @@ class RiseMaskSampler:
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """``n`` masks from independent uniforms drawn from ``generator``."""
+        return self._build(self._random_factors(n, generator))
+
+    def from_uniform(self, points: np.ndarray) -> torch.Tensor:
+        """Masks from (n, s² + 2) points in [0, 1): s² cell coordinates, then the row and column shift."""
+        return self._build(self._uniform_factors(points))
+
+    def stream(self, seed: int) -> Callable[[int], torch.Tensor]:
+        """A seeded source of masks: ``draw(n)`` returns the next ``n`` masks of one reproducible sequence."""
+        draw = self.factored_stream(seed)
+        return lambda n: draw(n)[0]
+
+    def factored_stream(self, seed: int) -> Draw:
+        """As :meth:`stream`, each draw returning (masks, their :class:`MaskFactors`)."""
+        if self.sampling == "sobol":
+            engine = qmc.Sobol(self.grid ** 2 + 2, scramble=True, seed=int(seed))
+            factors_of = lambda n: self._uniform_factors(engine.random(n))  # noqa: E731
+        else:
+            generator = torch.Generator().manual_seed(int(seed))
+            factors_of = lambda n: self._random_factors(n, generator)  # noqa: E731
+
+        def draw(n: int, out: torch.Tensor | None = None) -> tuple[torch.Tensor, MaskFactors]:
+            factors = factors_of(n)
+            return self._build(factors, out), factors
+        return draw
+
+    def _random_factors(self, n: int, generator: torch.Generator) -> MaskFactors:
         cell_h, cell_w = self._cells
         binary = (torch.rand(n, self.grid, self.grid, generator=generator) < self.keep).float()
         dy = torch.randint(0, cell_h, (n,), generator=generator)
         dx = torch.randint(0, cell_w, (n,), generator=generator)
-        return self._build(binary, dy, dx)
+        return self._factors(binary, dy, dx)
 
-    def from_uniform(self, points: np.ndarray) -> torch.Tensor:
-        """Masks from (n, s² + 2) points in [0, 1): s² cell coordinates, then the row and column shift."""
+    def _uniform_factors(self, points: np.ndarray) -> MaskFactors:
         cell_h, cell_w = self._cells
         u = torch.from_numpy(np.asarray(points, dtype=np.float64))
         binary = (u[:, : self.grid ** 2] < self.keep).float().reshape(-1, self.grid, self.grid)
         dy = (u[:, -2] * cell_h).long().clamp(max=cell_h - 1)
         dx = (u[:, -1] * cell_w).long().clamp(max=cell_w - 1)
-        return self._build(binary, dy, dx)
+        return self._factors(binary, dy, dx)
 
-    def stream(self, seed: int) -> Callable[[int], torch.Tensor]:
-        """A seeded source of masks: ``draw(n)`` returns the next ``n`` masks of one reproducible sequence."""
-        if self.sampling == "sobol":
-            engine = qmc.Sobol(self.grid ** 2 + 2, scramble=True, seed=int(seed))
-            return lambda n: self.from_uniform(engine.random(n))
-        generator = torch.Generator().manual_seed(int(seed))
-        return lambda n: self.sample(n, generator)
-
-    def _build(self, binary: torch.Tensor, dy: torch.Tensor, dx: torch.Tensor) -> torch.Tensor:
+    def _factors(self, binary: torch.Tensor, dy: torch.Tensor, dx: torch.Tensor) -> MaskFactors:
         cell_h, cell_w = self._cells
         rows = _interpolation_matrix((self.grid + 1) * cell_h, self.grid)
         cols = _interpolation_matrix((self.grid + 1) * cell_w, self.grid)
-        ry = rows[dy[:, None] + torch.arange(self.height)]  # (n, H, grid): a shifted crop of the upsampling
-        rx = cols[dx[:, None] + torch.arange(self.width)]  # (n, W, grid)
-        return ry @ binary @ rx.transpose(1, 2)
+        shifted = cols[dx[:, None] + torch.arange(self.width)].transpose(1, 2)  # (n, grid, W)
+        return MaskFactors(rows, dy, torch.bmm(binary, shifted))
+
+    def _build(self, factors: MaskFactors, out: torch.Tensor | None = None) -> torch.Tensor:
+        ry = factors.rows[factors.dy[:, None] + torch.arange(self.height)]  # (n, H, grid): a shifted crop
+        return torch.bmm(ry, factors.kept) if out is None else torch.bmm(ry, factors.kept, out=out[:len(ry)])
 
 
 @dataclass(frozen=True)
@@ -136,13 +193,18 @@ class PatchMaskSampler:
         cols = torch.arange(self.width)
         in_rows = (rows[None, None] >= ys[..., None]) & (rows[None, None] < ys[..., None] + side)  # (n, P, H)
         in_cols = (cols[None, None] >= xs[..., None]) & (cols[None, None] < xs[..., None] + side)  # (n, P, W)
-        occluded = (in_rows[..., :, None] & in_cols[..., None, :]).any(dim=1)
-        return (~occluded).float()
+        covering = torch.bmm(in_rows.transpose(1, 2).float(), in_cols.float())  # (n, H, W): patches over each pixel
+        return (covering == 0).float()
 
     def stream(self, seed: int) -> Callable[[int], torch.Tensor]:
         """A seeded source of masks: ``draw(n)`` returns the next ``n`` masks of one reproducible sequence."""
         generator = torch.Generator().manual_seed(int(seed))
         return lambda n: self.sample(n, generator)
+
+    def factored_stream(self, seed: int) -> Draw:
+        """As :meth:`stream`, each draw returning (masks, None): patch masks are accumulated densely."""
+        draw = self.stream(seed)
+        return lambda n, out=None: (draw(n), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +219,8 @@ class SaliencyResult:
         masks_used: number of masks evaluated (fewer than requested after an early stop).
         mean_masked_score: mean score of the masked probes.
         precision: "fp32" or "bf16", the precision the masked probes were scored in.
+        precision_check: Pearson r between the bf16 and fp32 maps of the first masks (None: no check ran).
+        precision_detail: how the scores were computed (e.g. which layers bf16 left in fp32).
     """
 
     similarity: np.ndarray
@@ -166,6 +230,8 @@ class SaliencyResult:
     masks_used: int
     mean_masked_score: float
     precision: str = "fp32"
+    precision_check: float | None = None
+    precision_detail: str = "fp32"
 
 
 def _normalised(part: np.ndarray) -> np.ndarray:
@@ -184,39 +250,69 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class _Accumulator:
-    """Running sums for both estimators, O(H·W): each batch is reduced in float32 (one GEMV), totals in float64."""
+    """Running sums for both estimators, O(H·W), totals in float64.
 
-    def __init__(self, height: int, width: int, squares: bool = False) -> None:
+    Dense masks are reduced per batch in float32 (one GEMM over the masks). Masks given with their
+    :class:`MaskFactors` are never read: Σ w·m = Σ_dy rows[dy : dy + H] · (Σ_{i: dy_i = dy} w_i·kept_i),
+    so each mask costs O(s²·W) and the sum over row shifts is formed only when a map is asked for.
+    ``squares``: also keep Σ m² (for Pearson); ``binary``: the masks are 0/1, so Σ m² = Σ m needs no pass.
+    """
+
+    def __init__(self, height: int, width: int, squares: bool = False, binary: bool = False) -> None:
+        self.binary = binary
         self.n = 0
         self.sum_s = 0.0
         self.sum_s2 = 0.0
         self.shape = (height, width)
-        self.sum_m = torch.zeros(height * width, dtype=torch.float64)
-        self.sum_sm = torch.zeros(height * width, dtype=torch.float64)
+        self.dense = torch.zeros(2, height * width, dtype=torch.float64)  # Σ s·m, Σ m of dense masks
         self.sum_m2 = torch.zeros(height * width, dtype=torch.float64) if squares else None
+        self.rows: torch.Tensor | None = None
+        self.by_shift: torch.Tensor | None = None  # (2, shifts, s, W): Σ s·kept, Σ kept per row shift
 
-    def add(self, masks: torch.Tensor, scores: torch.Tensor) -> None:
-        m = masks.reshape(len(masks), -1).float()
+    def add(self, masks: torch.Tensor, scores: torch.Tensor, factors: MaskFactors | None = None) -> None:
         s = scores.reshape(-1).float()
         self.n += len(s)
         self.sum_s += float(s.double().sum())
         self.sum_s2 += float((s.double() ** 2).sum())
-        sums = torch.stack([s, torch.ones_like(s)]) @ m  # one pass over the masks: Σ s·m and Σ m
-        self.sum_sm += sums[0].double()
-        self.sum_m += sums[1].double()
+        weights = torch.stack([s, torch.ones_like(s)])
+        if factors is not None and self.sum_m2 is None:
+            self._add_factored(weights.double(), factors)
+            return
+        m = masks.reshape(len(masks), -1).float()
+        sums = weights @ m  # one pass over the masks: Σ s·m and Σ m
+        self.dense += sums.double()
         if self.sum_m2 is not None:
-            self.sum_m2 += (m * m).sum(dim=0).double()
+            self.sum_m2 += sums[1].double() if self.binary else (m * m).sum(dim=0).double()
+
+    def _add_factored(self, weights: torch.Tensor, factors: MaskFactors) -> None:
+        if self.by_shift is None:
+            self.rows = factors.rows.double()
+            shifts = len(self.rows) - self.shape[0] + 1
+            self.by_shift = torch.zeros(2, shifts, factors.kept.shape[1], self.shape[1], dtype=torch.float64)
+        kept = factors.kept.double()
+        self.by_shift[1].index_add_(0, factors.dy, kept)
+        self.by_shift[0].index_add_(0, factors.dy, weights[0, :, None, None] * kept)
+
+    def _sums(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(Σ s·m, Σ m), each (H·W,) float64."""
+        total = self.dense.clone()
+        if self.by_shift is not None:
+            windows = self.rows[torch.arange(self.by_shift.shape[1])[:, None] + torch.arange(self.shape[0])]
+            total += torch.einsum("dha,kdax->khx", windows, self.by_shift).reshape(2, -1)
+        return total[0], total[1]
 
     def rise(self, keep: float, centre: float) -> np.ndarray:
-        raw = (self.sum_sm - centre * self.sum_m) / (self.n * keep)
+        sum_sm, sum_m = self._sums()
+        raw = (sum_sm - centre * sum_m) / (self.n * keep)
         return raw.reshape(self.shape).numpy().astype(np.float32)
 
     def pearson(self) -> np.ndarray:
         if self.sum_m2 is None:
             raise RuntimeError("this accumulator was created without squares=True")
         n = self.n
-        cov = self.sum_sm / n - (self.sum_s / n) * (self.sum_m / n)
-        var_m = (self.sum_m2 / n - (self.sum_m / n) ** 2).clamp(min=0)
+        sum_sm, sum_m = self._sums()
+        cov = sum_sm / n - (self.sum_s / n) * (sum_m / n)
+        var_m = (self.sum_m2 / n - (sum_m / n) ** 2).clamp(min=0)
         var_s = max(self.sum_s2 / n - (self.sum_s / n) ** 2, 0.0)
         denominator = torch.sqrt(var_m * var_s)
         r = torch.where(denominator > 0, cov / denominator.clamp(min=1e-30), torch.zeros_like(cov))
@@ -227,21 +323,36 @@ MASK_CHUNK = 64
 
 
 class _MaskStream:
-    """Masks drawn in fixed chunks of :data:`MASK_CHUNK`, so the i-th mask does not depend on the batch size."""
+    """Masks drawn in fixed chunks of :data:`MASK_CHUNK`, so the i-th mask does not depend on the batch size.
 
-    def __init__(self, draw: Callable[[int], torch.Tensor]) -> None:
+    Chunks are written into two reused buffers (a fresh 13 MB tensor per chunk costs more in page faults than
+    building the masks): what :meth:`take` returns is valid only until the next :meth:`take`.
+    """
+
+    def __init__(self, draw: Draw, height: int, width: int) -> None:
         self.draw = draw
-        self.buffer: torch.Tensor | None = None
+        self.buffers = [torch.empty(MASK_CHUNK, height, width) for _ in range(2)]
+        self.drawn = 0
+        self.buffer: tuple[torch.Tensor, MaskFactors | None] | None = None
 
-    def take(self, count: int) -> torch.Tensor:
+    def take(self, count: int) -> tuple[torch.Tensor, MaskFactors | None]:
+        """The next ``count`` masks, (count, H, W) float32, with their factors where the sampler gives them."""
         parts, needed = [], count
         while needed:
-            if self.buffer is None or len(self.buffer) == 0:
-                self.buffer = self.draw(MASK_CHUNK)
-            part, self.buffer = self.buffer[:needed], self.buffer[needed:]
-            parts.append(part)
-            needed -= len(part)
-        return torch.cat(parts)
+            if self.buffer is None or len(self.buffer[0]) == 0:
+                if parts:  # the part already taken lives in a buffer the next draws will overwrite
+                    parts = [(masks.clone(), factors) for masks, factors in parts]
+                self.buffer = self.draw(MASK_CHUNK, self.buffers[self.drawn % 2])
+                self.drawn += 1
+            masks, factors = self.buffer
+            parts.append((masks[:needed], None if factors is None else factors[:needed]))
+            self.buffer = (masks[needed:], None if factors is None else factors[needed:])
+            needed -= len(parts[-1][0])
+        if len(parts) == 1:
+            return parts[0]
+        factors = [f for _, f in parts]
+        return (torch.cat([m for m, _ in parts]),
+                None if factors[0] is None else MaskFactors.concat(factors))
 
 
 def _score_batches(score_fn: ScoreFn, probe: torch.Tensor, masks: torch.Tensor, batch_size: int) -> torch.Tensor:
@@ -249,26 +360,59 @@ def _score_batches(score_fn: ScoreFn, probe: torch.Tensor, masks: torch.Tensor, 
                       for i in range(0, len(masks), batch_size)])
 
 
-def _pick_precision(precision: str, score_fn: ScoreFn, probe: torch.Tensor, masks: torch.Tensor,
-                    scores: torch.Tensor, batch_size: int, estimate: Callable[[_Accumulator, float], np.ndarray],
-                    reference: float, squares: bool) -> tuple[ScoreFn, str]:
-    """Switch to bf16 scoring only on a CPU with native bf16 and when the first masks' maps agree (r ≥ 0.999)."""
+@dataclass(frozen=True, slots=True)
+class _PrecisionChoice:
+    score_fn: ScoreFn
+    precision: str
+    check: float | None
+    detail: str
+
+
+#: The bf16 check compares maps of the first CHECK_MASKS masks, then of the first 2×, 3×… up to CHECK_LOOKS×.
+CHECK_MASKS = 32
+CHECK_LOOKS = 3
+
+
+def _pick_precision(precision: str, score_fn: ScoreFn, probe: torch.Tensor, stream: _MaskStream, n_masks: int,
+                    batch_size: int, estimate: Callable[[_Accumulator, float], np.ndarray], reference: float,
+                    acc: _Accumulator) -> _PrecisionChoice:
+    """Switch to bf16 scoring only on a CPU with native bf16 and when the first masks' maps agree (r ≥ 0.999).
+
+    The first :data:`CHECK_MASKS` masks are scored in fp32 (added to ``acc``) and in bf16, and the two maps
+    compared. A map of so few masks is noisy, and its agreement understates that of the full map (the
+    signal grows with N, the bf16 noise only with √N), so a failed look is repeated with CHECK_MASKS more
+    masks, up to :data:`CHECK_LOOKS` looks, before falling back to fp32. ``score_fn.in_bf16(probe[None])``
+    builds the bf16 score (the unmasked probe picks the layers it keeps in fp32).
+    """
     reduced = getattr(score_fn, "in_bf16", None)
     if precision == "fp32" or reduced is None or native_bf16() is None:
         if precision == "bf16":
             raise ValueError("bf16 scoring needs a CPU with amx_bf16 or avx512_bf16 and a score function "
                              "offering in_bf16(); use precision='auto' to fall back to fp32")
-        return score_fn, "fp32"
-    fast = reduced()
-    exact, approx = _Accumulator(*probe.shape[:2], squares), _Accumulator(*probe.shape[:2], squares)
-    exact.add(masks, scores)
-    approx.add(masks, _score_batches(fast, probe, masks, batch_size))
-    agreement = _correlation(estimate(exact, reference), estimate(approx, reference))
-    if agreement >= MIN_MAP_CORRELATION:
-        return fast, "bf16"
+        return _PrecisionChoice(score_fn, "fp32", None, "fp32")
+    fast = reduced(probe[None])
+    squares = acc.sum_m2 is not None
+    exact, approx = _Accumulator(*acc.shape, squares, acc.binary), _Accumulator(*acc.shape, squares, acc.binary)
+    agreement = 0.0
+    for _ in range(CHECK_LOOKS):
+        if acc.n >= n_masks:
+            break
+        masks, factors = stream.take(min(CHECK_MASKS, n_masks - acc.n))
+        scores = _score_batches(score_fn, probe, masks, batch_size)
+        acc.add(masks, scores, factors)
+        exact.add(masks, scores, factors)
+        approx.add(masks, _score_batches(fast, probe, masks, batch_size), factors)
+        agreement = _correlation(estimate(exact, reference), estimate(approx, reference))
+        if agreement >= MIN_MAP_CORRELATION and acc.n >= n_masks:
+            return _PrecisionChoice(score_fn, "fp32", agreement, "fp32 (every mask was scored in fp32 by the bf16 check)")
+        if agreement >= MIN_MAP_CORRELATION:
+            detail = getattr(fast, "precision_detail", "bf16 autocast")
+            return _PrecisionChoice(fast, "bf16", agreement,
+                                    f"{detail}; first {exact.n} masks: bf16 map r = {agreement:.5f} with fp32")
     if precision == "bf16":
         raise ValueError(f"bf16 maps agree with fp32 only to r = {agreement:.4f} < {MIN_MAP_CORRELATION}")
-    return score_fn, "fp32"
+    return _PrecisionChoice(score_fn, "fp32", agreement, f"fp32 (bf16 map r = {agreement:.5f} with fp32 on the "
+                                                         f"first {exact.n} masks, below {MIN_MAP_CORRELATION})")
 
 
 def _explain(probe: torch.Tensor, score_fn: ScoreFn, sampler, n_masks: int, batch_size: int, seed: int,
@@ -281,25 +425,23 @@ def _explain(probe: torch.Tensor, score_fn: ScoreFn, sampler, n_masks: int, batc
     check_precision(precision)
     height, width = probe.shape[:2]
     squares = isinstance(sampler, PatchMaskSampler)
-    stream = _MaskStream(sampler.stream(seed))
+    stream = _MaskStream(sampler.factored_stream(seed), height, width)
     with torch.no_grad():
         reference = float(score_fn(probe[None])[0])
-        acc = _Accumulator(height, width, squares)
-        used = "fp32"
-        if precision != "fp32":  # the first chunk is scored in fp32 (and counted) and decides the precision
-            first = stream.take(min(MASK_CHUNK, n_masks))
-            first_scores = _score_batches(score_fn, probe, first, batch_size)
-            score_fn, used = _pick_precision(precision, score_fn, probe, first, first_scores, batch_size, estimate,
-                                             reference, squares)
-            acc.add(first, first_scores)
-            if progress is not None:
+        acc = _Accumulator(height, width, squares, binary=squares)  # CorrRISE's patch masks are 0/1
+        choice = _PrecisionChoice(score_fn, "fp32", None, "fp32")
+        if precision != "fp32":  # the first chunk(s) are scored in fp32 (and counted) and decide the precision
+            choice = _pick_precision(precision, score_fn, probe, stream, n_masks, batch_size, estimate, reference,
+                                     acc)
+            score_fn = choice.score_fn
+            if progress is not None and acc.n:
                 progress(acc.n, n_masks, estimate(acc, reference))
         previous, stable_checks, next_check = None, 0, check_every
         while acc.n < n_masks:
             count = min(batch_size, n_masks - acc.n)
-            masks = stream.take(count)
+            masks, factors = stream.take(count)
             scores = score_fn(probe[None] * masks[..., None]).reshape(-1).float()
-            acc.add(masks, scores)
+            acc.add(masks, scores, factors)
             if progress is not None or (early_stop and acc.n >= next_check):
                 current = estimate(acc, reference)
                 if progress is not None:
@@ -315,11 +457,12 @@ def _explain(probe: torch.Tensor, score_fn: ScoreFn, sampler, n_masks: int, batc
                     previous = current
     raw = estimate(acc, reference)
     similarity, dissimilarity = _split(raw)
-    return SaliencyResult(similarity, dissimilarity, raw, reference, acc.n, acc.sum_s / acc.n, used)
+    return SaliencyResult(similarity, dissimilarity, raw, reference, acc.n, acc.sum_s / acc.n, choice.precision,
+                          choice.check, choice.detail)
 
 
 def fv_rise(probe: torch.Tensor, score_fn: ScoreFn, n_masks: int = 2000, grid: int = 5, keep: float = 0.5,
-            batch_size: int = 16, seed: int = 0, centre: str = "mean", sampling: str = "random",
+            batch_size: int = 8, seed: int = 0, centre: str = "mean", sampling: str = "random",
             early_stop: bool = False, check_every: int = 256, stop_correlation: float = 0.995,
             progress: ProgressFn | None = None, precision: str = "fp32") -> SaliencyResult:
     """FV-RISE similarity and dissimilarity maps of ``probe`` ((H, W, 3) float32, the model's crop).
@@ -346,7 +489,7 @@ def fv_rise(probe: torch.Tensor, score_fn: ScoreFn, n_masks: int = 2000, grid: i
 
 
 def corr_rise(probe: torch.Tensor, score_fn: ScoreFn, n_masks: int = 1000, patches: int = 10,
-              patch: int | None = None, batch_size: int = 16, seed: int = 0, early_stop: bool = False,
+              patch: int | None = None, batch_size: int = 8, seed: int = 0, early_stop: bool = False,
               check_every: int = 256, stop_correlation: float = 0.995,
               progress: ProgressFn | None = None, precision: str = "fp32") -> SaliencyResult:
     """CorrRISE maps: per-pixel Pearson correlation between mask values and similarity scores.

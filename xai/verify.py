@@ -22,9 +22,11 @@ from xai.rise import ProgressFn, SaliencyResult, corr_rise, fv_rise
 EXPLAINERS = ("fv-rise", "corr-rise")
 #: Masks per map: FV-RISE at the size that reaches rank correlation ≥ 0.97 with an 8000-mask map on faceres
 #: with Sobol sampling (bench/bench_rise.py); CorrRISE at the original 1000.
-DEFAULT_MASKS = {"fv-rise": 512, "corr-rise": 1000}
+DEFAULT_MASKS = {"fv-rise": 768, "corr-rise": 1000}
 DEFAULT_SAMPLING = "sobol"
-DEFAULT_PRECISION = "fp32"  # "auto" measured 4.4× slower on an avx512_bf16 CPU without AMX, maps r < 0.999
+# bf16 where the CPU has it and the maps agree (xai.precision); faceres on avx512_bf16: 2.4× faster, map r ≥ 0.9995
+DEFAULT_PRECISION = "auto"
+DEFAULT_BATCH = 8  # masked probes per forward pass: the fastest on 2 cores in bench/bench_rise.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,23 +82,36 @@ class SimilarityScore:
     """Score function: (B, S, S, 3) float32 crops → (B,) cosine similarity to a reference embedded once.
 
     By default it scores through the embedder's fast inference path without gradients (RISE, occlusion);
-    ``gradients=True`` keeps the differentiable graph (CAM targets). ``in_bf16()`` returns the same score under
-    bfloat16 autocast (for :mod:`xai.precision`).
+    ``gradients=True`` keeps the differentiable graph (CAM targets). ``in_bf16(crops)`` returns the same score
+    under bfloat16 autocast, with the layers bf16 would distort on such crops kept in float32 (for
+    :mod:`xai.precision`); :attr:`precision_detail` says how many.
     """
 
     def __init__(self, embedder: FaceEmbedder, reference: torch.Tensor, bf16: bool = False,
-                 gradients: bool = False) -> None:
+                 gradients: bool = False, keep_fp32: frozenset[int] = frozenset(), layers: int = 0) -> None:
         self.embedder, self.reference, self.bf16, self.gradients = embedder, reference, bf16, gradients
+        self.keep_fp32, self.layers = keep_fp32, layers
 
     def __call__(self, batch: torch.Tensor) -> torch.Tensor:
         if self.gradients:
             return self.embedder.similarity(self.embedder.embed(batch), self.reference)
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-            embeddings = self.embedder.embed_for_scoring(batch)
+            embeddings = self.embedder.embed_for_scoring(batch, self.keep_fp32)
         return self.embedder.similarity(embeddings.float(), self.reference)
 
-    def in_bf16(self) -> SimilarityScore:
-        return SimilarityScore(self.embedder, self.reference, bf16=True)
+    def in_bf16(self, calibration: torch.Tensor | None = None) -> SimilarityScore:
+        """This score under bf16 autocast; ``calibration`` ((B, S, S, 3) typical crops) picks the fp32 layers."""
+        keep, layers = (self.embedder.bf16_fp32_layers(calibration) if calibration is not None
+                        else (frozenset(), 0))
+        return SimilarityScore(self.embedder, self.reference, bf16=True, keep_fp32=keep, layers=layers)
+
+    @property
+    def precision_detail(self) -> str:
+        if not self.bf16:
+            return "fp32"
+        if not self.layers:
+            return "bf16 autocast"
+        return f"bf16 autocast, {len(self.keep_fp32)} of {self.layers} convolutions kept in fp32"
 
 
 def similarity_to(embedder: FaceEmbedder, reference_crop: np.ndarray, gradients: bool = False) -> SimilarityScore:
@@ -111,7 +126,7 @@ def similarity_to(embedder: FaceEmbedder, reference_crop: np.ndarray, gradients:
 
 
 def explain_pair(result: VerificationResult, explainer: str = "fv-rise", n_masks: int | None = None, seed: int = 0,
-                 reverse: bool = False, batch_size: int = 16, early_stop: bool = False,
+                 reverse: bool = False, batch_size: int = DEFAULT_BATCH, early_stop: bool = False,
                  loader: Callable[[str], FaceEmbedder] = load_model,
                  progress: ProgressFn | None = None, sampling: str = DEFAULT_SAMPLING,
                  precision: str = DEFAULT_PRECISION) -> SaliencyResult:

@@ -30,8 +30,11 @@ class FaceResEmbedder(_FaceRes, FaceEmbedder):
     def descriptors(self, crops: torch.Tensor) -> torch.Tensor:
         return self.run(crops, [DESCRIPTOR])[DESCRIPTOR]
 
-    def inference_descriptors(self, crops: torch.Tensor) -> torch.Tensor:
-        return self.run_frozen(crops, [DESCRIPTOR])[DESCRIPTOR]
+    def inference_descriptors(self, crops: torch.Tensor, keep_fp32: frozenset[int] = frozenset()) -> torch.Tensor:
+        return self.run_frozen(crops, [DESCRIPTOR], keep_fp32)[DESCRIPTOR]
+
+    def bf16_fp32_layers(self, crops: torch.Tensor) -> tuple[frozenset[int], int]:
+        return self.bf16_fp32_steps(crops, [DESCRIPTOR])
 
 
 class FaceResEstimator(_FaceRes, SoftBiometricEstimator):

@@ -399,21 +399,24 @@ def build_spoof_report(image: ReportInput, family: str = "resnet18-cbam-regions"
 
 
 def build_verify_report(probe: ReportInput, gallery: ReportInput, model: str = "faceres", explainer: str = "fv-rise",
-                        n_masks: int = 512, seed: int = 0, sampling: str = "sobol", precision: str = "auto",
-                        both_ways: bool = False, early_stop: bool = False, batch_size: int = 16,
+                        n_masks: int | None = None, seed: int = 0, sampling: str = "sobol", precision: str = "auto",
+                        both_ways: bool = False, early_stop: bool = False, batch_size: int | None = None,
                         curve_steps: int = 8, with_gates: bool = True, gate_models: Sequence[str] | None = None,
                         loader: Callable | None = None) -> AuditReport:
     """Audit report of a face-verification decision and its FV-RISE / CorrRISE maps (seed 001).
 
     ``precision`` "auto" may score in bf16 on a CPU with native bfloat16: the precision actually used is recorded
-    per map (``details.precision_used``) and :mod:`xai.report.replay` replays with it.
+    per map (``details.precision_used``) and :mod:`xai.report.replay` replays with it. ``n_masks`` and
+    ``batch_size`` default to the page's (:data:`xai.verify.DEFAULT_MASKS`, :data:`xai.verify.DEFAULT_BATCH`).
     """
     from models.registry import load_model
     from xai.gates import DEFAULT_LIVENESS_MODELS
-    from xai.verify import EXPLAINERS, explain_pair, map_faithfulness, verify_pair
+    from xai.verify import DEFAULT_BATCH, DEFAULT_MASKS, EXPLAINERS, explain_pair, map_faithfulness, verify_pair
 
     if explainer not in EXPLAINERS:
         raise ValueError(f"audit reports of verification use {' or '.join(EXPLAINERS)}, not {explainer!r}")
+    n_masks = DEFAULT_MASKS[explainer] if n_masks is None else n_masks
+    batch_size = DEFAULT_BATCH if batch_size is None else batch_size
     load = loader or load_model
     p_rec, g_rec = _input_record(probe), _input_record(gallery)
     gate_models = list(gate_models or DEFAULT_LIVENESS_MODELS)
@@ -444,6 +447,7 @@ def build_verify_report(probe: ReportInput, gallery: ReportInput, model: str = "
             pictures.append(heatmap_picture(f"{side}/{kind}", f"{side}: {kind} map of {explainer} vs the {other}"
                                             f"{tag}; {saliency.masks_used} masks, {saliency.precision}", heat, crop))
         maps[side] = {"raw_sha256": sha256_array(saliency.raw), "precision": saliency.precision,
+                      "precision_detail": saliency.precision_detail,
                       "masks_used": saliency.masks_used}
     models = (model_record(model, load),)
     gates = _gates([probe, gallery], with_gates, gate_models, load)
