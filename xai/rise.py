@@ -47,6 +47,7 @@ from scipy.stats import qmc
 
 from xai.precision import MIN_MAP_CORRELATION, check_precision, native_bf16
 
+#: (B, H, W, 3) masked probes → (B,) scores. The batch tensor is reused between calls: score it, don't keep it.
 ScoreFn = Callable[[torch.Tensor], torch.Tensor]
 ProgressFn = Callable[[int, int, np.ndarray], None]
 SAMPLINGS = ("random", "sobol")
@@ -185,7 +186,8 @@ class PatchMaskSampler:
     patches: int = 10
     patch: int = 30
 
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+    def sample(self, n: int, generator: torch.Generator, out: torch.Tensor | None = None) -> torch.Tensor:
+        """``n`` masks, (n, H, W) float32 0/1, written into ``out[:n]`` where given."""
         side = max(1, min(self.patch, self.height, self.width))
         ys = torch.randint(0, self.height - side + 1, (n, self.patches), generator=generator)
         xs = torch.randint(0, self.width - side + 1, (n, self.patches), generator=generator)
@@ -193,8 +195,9 @@ class PatchMaskSampler:
         cols = torch.arange(self.width)
         in_rows = (rows[None, None] >= ys[..., None]) & (rows[None, None] < ys[..., None] + side)  # (n, P, H)
         in_cols = (cols[None, None] >= xs[..., None]) & (cols[None, None] < xs[..., None] + side)  # (n, P, W)
-        covering = torch.bmm(in_rows.transpose(1, 2).float(), in_cols.float())  # (n, H, W): patches over each pixel
-        return (covering == 0).float()
+        covering = torch.bmm(in_rows.transpose(1, 2).float(), in_cols.float(),  # (n, H, W): patches per pixel
+                             out=None if out is None else out[:n])
+        return covering.clamp_(max=1).neg_().add_(1)  # 1 where no patch covers the pixel
 
     def stream(self, seed: int) -> Callable[[int], torch.Tensor]:
         """A seeded source of masks: ``draw(n)`` returns the next ``n`` masks of one reproducible sequence."""
@@ -203,8 +206,8 @@ class PatchMaskSampler:
 
     def factored_stream(self, seed: int) -> Draw:
         """As :meth:`stream`, each draw returning (masks, None): patch masks are accumulated densely."""
-        draw = self.stream(seed)
-        return lambda n, out=None: (draw(n), None)
+        generator = torch.Generator().manual_seed(int(seed))
+        return lambda n, out=None: (self.sample(n, generator, out), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,8 +358,22 @@ class _MaskStream:
                 None if factors[0] is None else MaskFactors.concat(factors))
 
 
-def _score_batches(score_fn: ScoreFn, probe: torch.Tensor, masks: torch.Tensor, batch_size: int) -> torch.Tensor:
-    return torch.cat([score_fn(probe[None] * masks[i:i + batch_size, ..., None]).reshape(-1).float()
+class _Masker:
+    """Masked probes, (B, H, W, 3) = probe · mask, written into one reused buffer (a fresh 5 MB tensor per
+    batch costs more in page faults than the multiplication): a batch is valid until the next call."""
+
+    def __init__(self, probe: torch.Tensor, batch_size: int) -> None:
+        self.probe = probe
+        self.buffer = torch.empty(batch_size, *probe.shape, dtype=probe.dtype)
+
+    def __call__(self, masks: torch.Tensor) -> torch.Tensor:
+        if len(masks) > len(self.buffer):
+            return self.probe[None] * masks[..., None]
+        return torch.mul(self.probe[None], masks[..., None], out=self.buffer[:len(masks)])
+
+
+def _score_batches(score_fn: ScoreFn, masked: _Masker, masks: torch.Tensor, batch_size: int) -> torch.Tensor:
+    return torch.cat([score_fn(masked(masks[i:i + batch_size])).reshape(-1).float()
                       for i in range(0, len(masks), batch_size)])
 
 
@@ -373,7 +390,7 @@ CHECK_MASKS = 32
 CHECK_LOOKS = 3
 
 
-def _pick_precision(precision: str, score_fn: ScoreFn, probe: torch.Tensor, stream: _MaskStream, n_masks: int,
+def _pick_precision(precision: str, score_fn: ScoreFn, masked: _Masker, stream: _MaskStream, n_masks: int,
                     batch_size: int, estimate: Callable[[_Accumulator, float], np.ndarray], reference: float,
                     acc: _Accumulator) -> _PrecisionChoice:
     """Switch to bf16 scoring only on a CPU with native bf16 and when the first masks' maps agree (r ≥ 0.999).
@@ -390,7 +407,7 @@ def _pick_precision(precision: str, score_fn: ScoreFn, probe: torch.Tensor, stre
             raise ValueError("bf16 scoring needs a CPU with amx_bf16 or avx512_bf16 and a score function "
                              "offering in_bf16(); use precision='auto' to fall back to fp32")
         return _PrecisionChoice(score_fn, "fp32", None, "fp32")
-    fast = reduced(probe[None])
+    fast = reduced(masked.probe[None])
     squares = acc.sum_m2 is not None
     exact, approx = _Accumulator(*acc.shape, squares, acc.binary), _Accumulator(*acc.shape, squares, acc.binary)
     agreement = 0.0
@@ -398,13 +415,13 @@ def _pick_precision(precision: str, score_fn: ScoreFn, probe: torch.Tensor, stre
         if acc.n >= n_masks:
             break
         masks, factors = stream.take(min(CHECK_MASKS, n_masks - acc.n))
-        scores = _score_batches(score_fn, probe, masks, batch_size)
+        scores = _score_batches(score_fn, masked, masks, batch_size)
         acc.add(masks, scores, factors)
         exact.add(masks, scores, factors)
-        approx.add(masks, _score_batches(fast, probe, masks, batch_size), factors)
+        approx.add(masks, _score_batches(fast, masked, masks, batch_size), factors)
         agreement = _correlation(estimate(exact, reference), estimate(approx, reference))
         if agreement >= MIN_MAP_CORRELATION and acc.n >= n_masks:
-            return _PrecisionChoice(score_fn, "fp32", agreement, "fp32 (every mask was scored in fp32 by the bf16 check)")
+            return _PrecisionChoice(score_fn, "fp32", agreement, "fp32 (the bf16 check scored every mask in fp32)")
         if agreement >= MIN_MAP_CORRELATION:
             detail = getattr(fast, "precision_detail", "bf16 autocast")
             return _PrecisionChoice(fast, "bf16", agreement,
@@ -426,12 +443,13 @@ def _explain(probe: torch.Tensor, score_fn: ScoreFn, sampler, n_masks: int, batc
     height, width = probe.shape[:2]
     squares = isinstance(sampler, PatchMaskSampler)
     stream = _MaskStream(sampler.factored_stream(seed), height, width)
+    masked = _Masker(probe, batch_size)
     with torch.no_grad():
         reference = float(score_fn(probe[None])[0])
         acc = _Accumulator(height, width, squares, binary=squares)  # CorrRISE's patch masks are 0/1
         choice = _PrecisionChoice(score_fn, "fp32", None, "fp32")
         if precision != "fp32":  # the first chunk(s) are scored in fp32 (and counted) and decide the precision
-            choice = _pick_precision(precision, score_fn, probe, stream, n_masks, batch_size, estimate, reference,
+            choice = _pick_precision(precision, score_fn, masked, stream, n_masks, batch_size, estimate, reference,
                                      acc)
             score_fn = choice.score_fn
             if progress is not None and acc.n:
@@ -440,7 +458,7 @@ def _explain(probe: torch.Tensor, score_fn: ScoreFn, sampler, n_masks: int, batc
         while acc.n < n_masks:
             count = min(batch_size, n_masks - acc.n)
             masks, factors = stream.take(count)
-            scores = score_fn(probe[None] * masks[..., None]).reshape(-1).float()
+            scores = score_fn(masked(masks)).reshape(-1).float()
             acc.add(masks, scores, factors)
             if progress is not None or (early_stop and acc.n >= next_check):
                 current = estimate(acc, reference)
