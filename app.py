@@ -13,6 +13,8 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from ui.preload import preload_page_imports  # noqa: E402
+
 # url_path values differ from the file names on purpose: Streamlit also maps /<file stem> of pages/ to the bare
 # file (its older multipage mode), which would skip this router and its page config.
 PAGES = [
@@ -27,6 +29,8 @@ PAGES = [
 
 def run() -> None:
     st.set_page_config(page_title="Face XAI Studio", page_icon=":material/face:", layout="wide")
+    with st.spinner("Loading the libraries (first visit only)…"):
+        preload_page_imports()  # before any page: sessions opened together must not race through first imports
     st.navigation(PAGES).run()
 
 

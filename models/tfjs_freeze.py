@@ -57,7 +57,9 @@ class _ConvStep:
     kernel: tuple[int, int]
     lo: float = -math.inf
     hi: float = math.inf
-    cast: dict = field(default_factory=dict)  # dtype → (weight, bias), made on first use after folding
+    #: dtype → (weight, bias) copies, made once by :meth:`seal` after folding; read-only afterwards, so one
+    #: frozen graph can serve several sessions at once
+    cast: dict = field(default_factory=dict)
 
     def run(self, x: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
         """(B, H, W, C) NHWC in → (B, H', W', C') NHWC out in ``dtype`` (views over channels_last storage)."""
@@ -76,11 +78,16 @@ class _ConvStep:
                 y = y.clamp_(None if self.lo == -math.inf else self.lo, None if self.hi == math.inf else self.hi)
         return y.permute(0, 2, 3, 1)
 
+    def seal(self, dtypes: Sequence[torch.dtype] = (torch.bfloat16,)) -> None:
+        """Make the reduced-precision weight copies; call once, after every fold into this step."""
+        self.cast = {dtype: (self.weight.to(dtype), None if self.bias is None else self.bias.to(dtype))
+                     for dtype in dtypes}
+
     def _parameters(self, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor | None]:
         if dtype == torch.float32:
             return self.weight, self.bias
-        if dtype not in self.cast:
-            self.cast[dtype] = (self.weight.to(dtype), None if self.bias is None else self.bias.to(dtype))
+        if dtype not in self.cast:  # a dtype not sealed: cast per call rather than mutate shared state
+            return self.weight.to(dtype), None if self.bias is None else self.bias.to(dtype)
         return self.cast[dtype]
 
     def _post_op(self) -> tuple[str, list[float]] | None:
@@ -148,6 +155,9 @@ class FrozenGraph(nn.Module):
                 continue
             open_conv = self._conv_step(name, node, inputs)
             self.steps.append(open_conv if open_conv is not None else _OpStep(name, node, inputs))
+        for step in self.steps:
+            if isinstance(step, _ConvStep):
+                step.seal()
 
     @property
     def convolutions(self) -> int:

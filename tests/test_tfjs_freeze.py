@@ -79,3 +79,16 @@ def test_bf16_keeps_in_fp32_only_the_few_convolutions_it_distorts_and_that_cuts_
 
     assert error(mixed) < error(all_bf16) / 2
     assert float(torch.nn.functional.cosine_similarity(mixed, exact).min()) > 0.999
+
+
+def test_bf16_weights_are_cast_at_freeze_time_and_left_alone_by_concurrent_runs(faceres, face_crops):
+    # two sessions may run one frozen graph at once: a run must read the weights, never fill a cache
+    frozen = freeze_graph(faceres.graph, [DESCRIPTOR])
+    convs = [step for step in frozen.steps if hasattr(step, "cast")]
+    before = [(id(step.cast), {dtype: id(pair[0]) for dtype, pair in step.cast.items()}) for step in convs]
+    assert all(torch.equal(step.cast[torch.bfloat16][0], step.weight.to(torch.bfloat16)) for step in convs)
+    x = faceres.input_spec.apply(face_crops)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        frozen(x)
+        frozen(x, frozenset({1}))
+    assert [(id(step.cast), {dtype: id(pair[0]) for dtype, pair in step.cast.items()}) for step in convs] == before
