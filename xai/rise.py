@@ -96,6 +96,11 @@ class MaskFactors:
 Draw = Callable[..., tuple[torch.Tensor, MaskFactors | None]]
 
 
+def _masks_only(draw: Draw) -> Callable[[int], torch.Tensor]:
+    """``draw`` without the factors, so ``stream`` and the explainers read one and the same seeded sequence."""
+    return lambda n: draw(n)[0]
+
+
 @dataclass(frozen=True)
 class RiseMaskSampler:
     """RISE masks for (height, width) inputs: ``sample(n, generator)`` → (n, height, width) float32 in [0, 1].
@@ -133,8 +138,7 @@ class RiseMaskSampler:
 
     def stream(self, seed: int) -> Callable[[int], torch.Tensor]:
         """A seeded source of masks: ``draw(n)`` returns the next ``n`` masks of one reproducible sequence."""
-        draw = self.factored_stream(seed)
-        return lambda n: draw(n)[0]
+        return _masks_only(self.factored_stream(seed))
 
     def factored_stream(self, seed: int) -> Draw:
         """As :meth:`stream`, each draw returning (masks, their :class:`MaskFactors`)."""
@@ -201,8 +205,7 @@ class PatchMaskSampler:
 
     def stream(self, seed: int) -> Callable[[int], torch.Tensor]:
         """A seeded source of masks: ``draw(n)`` returns the next ``n`` masks of one reproducible sequence."""
-        generator = torch.Generator().manual_seed(int(seed))
-        return lambda n: self.sample(n, generator)
+        return _masks_only(self.factored_stream(seed))
 
     def factored_stream(self, seed: int) -> Draw:
         """As :meth:`stream`, each draw returning (masks, None): patch masks are accumulated densely."""
