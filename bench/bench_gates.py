@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from xai.core.samples import SAMPLES_DIR, sample_index  # noqa: E402
 from xai.gates import DEFAULT_LIVENESS_MODELS, GATES, run_gates  # noqa: E402
-from xai.studio import SAMPLES_DIR, sample_index  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -30,17 +30,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_tfjs_runtime import graph_flops, matmul_gflops  # noqa: E402
 from models.registry import load_model  # noqa: E402
-from xai.precision import native_bf16  # noqa: E402
-from xai.rise import RiseMaskSampler, _Accumulator, _MaskStream, corr_rise, fv_rise  # noqa: E402
-from xai.spoof_pool import bona_fide_pool  # noqa: E402
-from xai.verify import (  # noqa: E402
+from xai.core.precision import native_bf16  # noqa: E402
+from xai.core.samples import bona_fide_pool  # noqa: E402
+from xai.explain.rise.accumulate import Accumulator  # noqa: E402
+from xai.explain.rise.corr import corr_rise  # noqa: E402
+from xai.explain.rise.fv import fv_rise  # noqa: E402
+from xai.explain.rise.rise_sampler import RiseMaskSampler  # noqa: E402
+from xai.explain.rise.stream import MaskStream  # noqa: E402
+from xai.verify.pipeline import (  # noqa: E402
     DEFAULT_BATCH,
     DEFAULT_MASKS,
     DEFAULT_PRECISION,
     DEFAULT_SAMPLING,
-    similarity_to,
     verify_pair,
 )
+from xai.verify.score import score_function  # noqa: E402
 
 
 def timed(fn):
@@ -51,7 +55,7 @@ def timed(fn):
 
 def masks_and_accumulation(sampling: str) -> float:
     sampler = RiseMaskSampler(224, 224, sampling=sampling)
-    stream, acc = _MaskStream(sampler.factored_stream(seed=0), 224, 224), _Accumulator(224, 224)
+    stream, acc = MaskStream(sampler.factored_stream(seed=0), 224, 224), Accumulator(224, 224)
     scores = torch.rand(64, generator=torch.Generator().manual_seed(0))
     acc.add(*stream.take(64)[:1], scores)  # warm-up
     start = time.perf_counter()
@@ -90,7 +94,7 @@ def main() -> None:
     pool = bona_fide_pool()
     result = verify_pair(pool["obama.jpg"], pool["obama2.jpg"], "faceres")
     probe = torch.from_numpy(result.probe_crop.astype(np.float32))
-    score = similarity_to(embedder, result.gallery_crop)
+    score = score_function(embedder, result.gallery_crop)
     n_default, seeds = DEFAULT_MASKS["fv-rise"], range(1, args.seeds + 1)
     common = dict(batch_size=DEFAULT_BATCH, sampling=DEFAULT_SAMPLING)
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from xai.core.samples import bona_fide_pool  # noqa: E402
 from xai.gates import run_gates  # noqa: E402
-from xai.spoof_explain import explain_spoof  # noqa: E402
-from xai.spoof_pool import bona_fide_pool  # noqa: E402
-from xai.verify import explain_pair, verify_pair  # noqa: E402
+from xai.spoof.explain import explain_spoof  # noqa: E402
+from xai.verify.pipeline import explain_pair, verify_pair  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
 

@@ -1,9 +1,9 @@
 """One interface per role: face embedder, spoof classifier, soft-biometric estimator.
 
 Every model takes the same input, so explainers never care which model they explain:
-``crops``: (B, S, S, 3) float32 RGB in [0, 255], S = ``model.crop_spec.size``, produced from an image
-and a detected face by ``model.crop``. Each model converts colour order and range once, in
-:meth:`InputSpec.apply`.
+``crops``: (B, S, S, 3) float32 RGB in [0, 255], S = ``model.crop_spec.size``. A model only *declares* its
+crop (:class:`CropSpec`, plain data); :func:`xai.core.crops.model_crop` makes it from an image and a face
+detected once. Each model converts colour order and range once, in :meth:`InputSpec.apply`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from models.hashing import sha256_file
-from xai.faces import DetectedFace, align_five_points, square_crop
+from models.labels import GENUINE, SPOOF
 
 ROOT = Path(__file__).resolve().parents[1]
 CARDS_DIR = ROOT / "models" / "cards"
@@ -47,33 +47,49 @@ class InputSpec:
         return f"{self.colour_order}, (x − {mean}) × {self.scale:g} from x in 0..255"
 
 
+#: Crop kinds (see :class:`CropSpec`).
+CROP_KINDS = ("aligned", "box", "region", "model", "card")
+
+
 @dataclass(frozen=True, slots=True)
 class CropSpec:
-    """Which part of the image a model sees.
+    """Which part of the image a model sees: plain data, applied by :func:`xai.core.crops.model_crop`.
 
-    ``kind`` "aligned": similarity warp of the 5 landmarks to the ArcFace template (``zoom`` < 1 adds
-    context); "box": square crop around the landmarks' box, ``enlarge`` × its longer side; "dlib": made by
-    the dlib embedder itself.
+    Attributes:
+        size: side S of the square (S, S, 3) crop in pixels.
+        kind: "aligned": similarity warp of the 5 landmarks to the ArcFace template (``zoom`` < 1 adds context);
+            "box": square crop around the landmarks' box, ``enlarge`` × its longer side; "region": the seed 000
+            pipeline's ``region`` crop (eye alignment, CLAHE, landmark box); "model": made by the model itself
+            from the face box (:meth:`PretrainedModel.own_crop`), ``own`` says how; "card": an ID-card crop made
+            by :mod:`xai.idcard`, not from a face.
+        zoom: "aligned" only: template scale about the crop centre.
+        enlarge: "box" only: crop side / the landmark box's longer side.
+        region: "region" only: "full_face", "eyes", "nose" or "mouth".
+        own: "model" only: the model's own cropping, in words.
     """
 
     size: int
     kind: str = "aligned"
     zoom: float = 1.0
     enlarge: float = 1.0
+    region: str | None = None
+    own: str = ""
 
-    def crop(self, image: np.ndarray, face: DetectedFace) -> np.ndarray:
-        """(size, size, 3) uint8 RGB crop of ``face`` in ``image`` ((H, W, 3) uint8 RGB)."""
-        if self.kind == "dlib":
-            raise ValueError("dlib crops are made by the dlib embedder itself")
-        if self.kind == "aligned":
-            return align_five_points(image, face.five_points, self.size, self.zoom)
-        return square_crop(image, face.box, self.size, self.enlarge)
+    def __post_init__(self) -> None:
+        if self.kind not in CROP_KINDS:
+            raise ValueError(f"unknown crop kind {self.kind!r}; choose one of: {', '.join(CROP_KINDS)}")
+        if (self.kind == "region") != (self.region is not None):
+            raise ValueError("a region crop names its region (and only a region crop does)")
 
     def describe(self) -> str:
-        if self.kind == "dlib":
-            return f"{self.size}×{self.size}, dlib 5-point shape predictor + get_face_chip (padding 0.25)"
+        if self.kind == "model":
+            return f"{self.size}×{self.size}, {self.own}"
         if self.kind == "aligned":
             return f"{self.size}×{self.size}, 5-point ArcFace-template alignment, zoom {self.zoom:g}"
+        if self.kind == "region":
+            return f"{self.size}×{self.size}, seed 000 {self.region.replace('_', ' ')} crop (eyes levelled, CLAHE)"
+        if self.kind == "card":
+            return f"{self.size}×{self.size}, ID-card L1/L2 crops at the card centroid"
         return f"{self.size}×{self.size}, square crop of the landmark box × {self.enlarge:g}"
 
 
@@ -142,9 +158,15 @@ class PretrainedModel(ABC):
     #: Reshape transform for CAM activations (NHWC TF.js graphs need ``nhwc_to_nchw``).
     cam_reshape = None
 
-    def crop(self, image: np.ndarray, face: DetectedFace) -> np.ndarray:
-        """(S, S, 3) uint8 RGB crop of ``face`` as this model expects it."""
-        return self.crop_spec.crop(image, face)
+    def own_crop(self, image: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+        """(S, S, 3) uint8 RGB crop the model makes itself (``crop_spec.kind == "model"``).
+
+        Args:
+            image: (H, W, 3) uint8 RGB.
+            box: (x0, y0, x1, y1) float pixel bounds of the detected face in ``image``.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not make its own crops "
+                                  f"(its crop kind is {self.crop_spec.kind!r})")
 
     @staticmethod
     def to_batch(crops: np.ndarray | list[np.ndarray]) -> torch.Tensor:
@@ -223,12 +245,13 @@ class SpoofClassifier(PretrainedModel):
         return torch.sigmoid(self.bona_fide_logit(crops))
 
     def two_class_logits(self, crops: torch.Tensor) -> torch.Tensor:
-        """(B, 2) logits for (spoof, bona fide), the seed's class order; softmax gives the class probabilities.
+        """(B, 2) logits in :mod:`models.labels` order (spoof, bona fide); softmax gives the class probabilities.
 
         Models with one output use (−z/2, z/2), whose softmax is exactly (1 − σ(z), σ(z)).
         """
         z = self.bona_fide_logit(crops)
-        return torch.stack([-z / 2, z / 2], dim=-1)
+        by_label = {SPOOF: -z / 2, GENUINE: z / 2}
+        return torch.stack([by_label[label] for label in sorted(by_label)], dim=-1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@
 Two truncated VGG16 branches (the first 7 convolutional layers and the first three max-pools, 256 × 28 × 28 at
 224 × 224, separate weights), a bidirectional multi-head cross-attention fusion (16 heads, d = 256, eqs. 9–11),
 global average pooling per branch, concatenation to 512 (eq. 12) and three fully connected layers (batch norm
-between them) ending in 2 logits. Class order: 0 = genuine, 1 = spoof (the DLC-2021 protocol: positive = spoof).
+between them) ending in 2 logits. The trained output order is 0 = genuine, 1 = spoof (the DLC-2021 protocol:
+positive = spoof), the reverse of :mod:`models.labels`; the weights keep it, and :func:`spoof_probability` /
+:func:`label_probabilities` map it at the one place the logits are read (:data:`OUTPUT_LABELS`).
 
 Ablations (seed Table 3), selected by :class:`IdCardConfig`:
 
@@ -22,8 +24,12 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-GENUINE, SPOOF = 0, 1
-CLASS_NAMES = ("genuine", "spoof")
+from models.labels import GENUINE, SPOOF
+
+#: The trained head's output order: output index → label of :mod:`models.labels` (output 0 = genuine, 1 = spoof).
+#: The ID-card crop sets and synthetic cards store their training targets in this output order.
+OUTPUT_LABELS: tuple[int, int] = (GENUINE, SPOOF)
+OUTPUT_GENUINE, OUTPUT_SPOOF = OUTPUT_LABELS.index(GENUINE), OUTPUT_LABELS.index(SPOOF)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 VARIANTS = ("vgg16-fft", "concat-gap", "two-rgb", "vgg-only")
@@ -124,7 +130,7 @@ class IdCardNet(nn.Module):
 
     ``forward(rgb, second)``: ``rgb`` (B, 3, 224, 224) ImageNet-normalised L1 crop; ``second`` the FFT-branch
     input (B, 3, 224, 224) (:func:`xai.idcard.fft.fft_highpass`) or, for "two-rgb", the normalised L2 crop;
-    ignored by "vgg-only". Returns (B, 2) logits (0 = genuine, 1 = spoof).
+    ignored by "vgg-only". Returns (B, 2) logits in the trained output order (:data:`OUTPUT_LABELS`).
     """
 
     def __init__(self, config: IdCardConfig | None = None) -> None:
@@ -165,6 +171,23 @@ class IdCardNet(nn.Module):
     def forward(self, rgb: torch.Tensor, second: torch.Tensor | None = None) -> torch.Tensor:
         fused, _ = self.features(rgb, second)
         return self.head(fused)
+
+
+def label_probabilities(logits: torch.Tensor) -> torch.Tensor:
+    """(B, 2) head logits in the trained output order → (B, 2) softmax probabilities in :mod:`models.labels` order
+    (column ``SPOOF``, column ``GENUINE``)."""
+    probabilities = torch.softmax(logits, dim=1)
+    return probabilities[:, [OUTPUT_LABELS.index(label) for label in sorted(OUTPUT_LABELS)]]
+
+
+def spoof_probability(logits: torch.Tensor) -> torch.Tensor:
+    """(B, 2) head logits in the trained output order → (B,) probability in [0, 1] of "spoof" (screen recapture)."""
+    return label_probabilities(logits)[:, SPOOF]
+
+
+def output_of(label: int) -> int:
+    """The head's output index (and the crop sets' training target) of a :mod:`models.labels` label."""
+    return OUTPUT_LABELS.index(label)
 
 
 def parameter_count(net: nn.Module) -> int:

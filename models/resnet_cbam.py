@@ -3,7 +3,8 @@
 CBAM (Woo et al., ECCV 2018): channel attention ``M_c = σ(MLP(AvgPool(F)) + MLP(MaxPool(F)))`` with a shared
 MLP, then spatial attention ``M_s = σ(conv7×7([AvgPool_c(F); MaxPool_c(F)]))``. The backbone is torchvision's
 ResNet18; each block's ``bn2`` becomes ``Sequential(bn2, CBAM)``, so attention acts after the second
-convolution and before the residual addition. Output: 2 logits, class 0 = spoof, 1 = genuine (seed's labels).
+convolution and before the residual addition. Output: 2 logits in :mod:`models.labels` order (the seed's
+labels: class 0 = spoof, 1 = genuine).
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 from torchvision.models import resnet18
-
-SPOOF, GENUINE = 0, 1
 
 
 class ChannelAttention(nn.Module):

@@ -4,7 +4,7 @@ The TF.js converter writes a frozen TensorFlow ``GraphDef`` as JSON plus a weigh
 module parses both and executes the graph with PyTorch ops, keeping TensorFlow's NHWC layout and its
 padding rules (SAME pads ``max((ceil(in/s) - 1) * s + (k - 1) * d + 1 - in, 0)`` split with the
 extra pixel after), so outputs match the official runtime to float32 rounding (see
-``tests/test_tfjs_golden.py``). Every graph node is an ``nn.Module`` (``graph.layer(name)``), so CAM
+``tests/models/test_tfjs_golden.py``). Every graph node is an ``nn.Module`` (``graph.layer(name)``), so CAM
 methods can hook any intermediate tensor; those tensors are NHWC, use :func:`nhwc_to_nchw` as the
 ``reshape_transform`` of pytorch-grad-cam.
 """

@@ -1,38 +1,22 @@
 """Evaluation: a pipeline over a labelled set — every metric of the seeds, ROC/DET curves, histograms, ESB Table I."""
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from models.base import ModelUnavailableError
-from models.registry import load_model, model_class, names, verification_embedders
-from xai.evaluation import (
-    CLASS_NAMES,
-    confusion_figure,
-    csv_text,
-    demo_items,
-    det_figure,
-    esb_rows,
-    evaluate,
-    histogram_figure,
-    load_items,
-    metric_rows,
-    roc_figure,
-    threshold_table,
-    zip_items,
-)
-from xai.spoof_explain import FAMILY_LABELS, SPOOF_FAMILIES
+from ui.models import cached_model
+from ui.result_cache import result_key
+from xai.evaluation.figures import confusion_figure, det_figure, histogram_figure, roc_figure
+from xai.evaluation.summary import metric_rows, threshold_table
+from xai.evaluation.tables import csv_text
+from xai.tasks import EVALUATED, TASKS, evaluation_task
+from xai.verify.evaluate import esb_rows
 
-PIPELINES = {"spoof": "Face anti-spoofing (seed 000)", "verify": "Face verification (seed 001)",
-             "idcard": "ID-card recapture (seed 003)", "esb": "Soft biometrics by FV outcome (ESB, seed 001 Table I)"}
+PIPELINES = {**{name: TASKS[name].title for name in EVALUATED},
+             "esb": "Soft biometrics by FV outcome (ESB, seed 001 Table I)"}
 SOURCES = {"demo": "Demo set built from the samples", "zip": "Upload a ZIP", "path": "Folder or CSV on the server"}
-
-
-@st.cache_resource(show_spinner="Loading the model…")
-def cached_model(name: str):
-    return load_model(name)
 
 
 st.title("Evaluation")
@@ -66,12 +50,8 @@ with st.expander("How this works", icon=":material/school:"):
 with st.sidebar:
     st.header("Pipeline")
     task = st.selectbox("Pipeline", list(PIPELINES), format_func=PIPELINES.get)
-    if task == "spoof":
-        model = st.selectbox("Spoof model", list(SPOOF_FAMILIES), format_func=FAMILY_LABELS.get)
-    elif task in ("verify", "esb"):
-        model = st.selectbox("Face embedder", verification_embedders())
-    else:
-        model = st.selectbox("ID-card model", names("recapture"))
+    evaluation = evaluation_task("verify" if task == "esb" else task)  # ESB scores verification pairs
+    model = st.selectbox(evaluation.model_role, evaluation.models(), format_func=evaluation.model_title)
     st.header("Labelled set")
     source_options = ["path"] if task == "esb" else list(SOURCES)
     source = st.radio("Source", source_options, format_func=SOURCES.get)
@@ -85,20 +65,15 @@ with st.sidebar:
                                   "verify and ESB: probe,gallery,same (ESB also probe_age, probe_gender, …).")
     if task != "esb":
         st.header("Operating point")
-        if task == "verify":
-            embedder = model_class(model)
-            sign = -1.0 if getattr(embedder, "native_metric", "cosine") == "euclidean" else 1.0
-            default = sign * float(embedder.threshold)
-        else:
-            default = 0.5
-        threshold = st.number_input("Threshold (accept as bona fide when score ≥ it)", value=default, step=0.01,
+        threshold = st.number_input("Threshold (accept as bona fide when score ≥ it)",
+                                    value=evaluation.default_threshold(model), step=0.01,
                                     format="%.4f")
         apcer_target = st.select_slider("APCER target of BPCER@APCER", [0.01, 0.05, 0.1, 0.2], value=0.05,
                                         format_func=lambda v: f"{v:.0%}")
 
 config = (task, model, source, upload.file_id if upload is not None else None, path,
           None if task == "esb" else (threshold, apcer_target))
-slot = "evaluation-" + hashlib.sha256(repr(config).encode()).hexdigest()[:16]
+slot = "evaluation-" + result_key(*config)[:16]  # this session's run (it starts only with the button)
 if st.button("Run the evaluation", type="primary", icon=":material/play_arrow:"):
     bar = st.progress(0.0, text="Preparing the labelled set…")
 
@@ -109,24 +84,24 @@ if st.button("Run the evaluation", type="primary", icon=":material/play_arrow:")
         if task == "esb":
             if not path:
                 raise ValueError("Give the path of a pair CSV (probe, gallery, same, probe_age, …).")
-            from xai.esb import evaluate_esb
+            from xai.verify.esb import evaluate_esb
 
             cells, pairs = evaluate_esb(path, model=model, loader=cached_model,
                                         progress=lambda done, total: advance(done, total, "pairs"))
             st.session_state[slot] = ("esb", cells, pairs)
         else:
             if source == "demo":
-                items = demo_items(task)
+                items = evaluation.demo_items()
             elif source == "zip":
                 if upload is None:
                     raise ValueError("Upload a ZIP first.")
-                items = zip_items(task, upload.getvalue())
+                items = evaluation.zip_items(upload.getvalue())
             else:
                 if not path:
                     raise ValueError("Give a folder or CSV path.")
-                items = load_items(task, Path(path).expanduser())
-            st.session_state[slot] = ("scores", evaluate(task, items, model, threshold, apcer_target,
-                                                         loader=cached_model, progress=advance))
+                items = evaluation.load_items(Path(path).expanduser())
+            st.session_state[slot] = ("scores", evaluation.run(items, model, threshold, apcer_target,
+                                                               loader=cached_model, progress=advance))
     except (ValueError, FileNotFoundError, ModelUnavailableError) as exc:
         st.error(str(exc))
     bar.empty()
@@ -150,7 +125,7 @@ if outcome[0] == "esb":
     st.stop()
 
 result = outcome[1]
-names_ = CLASS_NAMES[result.task]
+names_ = result.class_names
 st.markdown(f"**{PIPELINES[result.task]}** with `{result.model}` · score: {result.score_name} · "
             f"{len(result.scored)} of {len(result.items)} item(s) scored")
 if result.failed:
@@ -169,7 +144,7 @@ head[2].metric("EER", f"{s.eer:.3f}", help=f"at threshold {s.eer_threshold:.4g}"
 head[3].metric(f"BPCER@APCER={s.apcer_target:.0%}", f"{s.bpcer_at_apcer:.3f}")
 head[4].metric("Items scored", s.n, help=f"{s.n_bona_fide} {names_[1]}, {s.n_attack} {names_[0]}")
 
-rows = metric_rows(s, result.task)
+rows = metric_rows(s, evaluation_task(result.task).extra_rows)
 st.subheader("Metrics")
 st.table(pd.DataFrame([{"metric": r["metric"], "value": f"{r['value']:.4f}", "definition": r["definition"]}
                        for r in rows]))

@@ -1,29 +1,26 @@
 """Quality gates: the seed 002 passive-liveness checklist, its evidence, the live/spoof/doubt decision and the JSON."""
 
-import dataclasses
 import json
 
 import pandas as pd
 import streamlit as st
 
-from models.registry import load_model, names
+from models.registry import names
 from ui.face_photo import face_photo_input
+from ui.models import cached_model
 from ui.report_button import report_button
+from ui.result_cache import cached_result
 from xai.gates import DEFAULT_LIVENESS_MODELS, GateThresholds, build_response, run_gates
 from xai.gates.overlay import evidence_overlay, residual_picture, spectrum_picture
-from xai.report.builder import ReportInput, build_gates_report
+from xai.gates.report import assemble_gates_report
+from xai.report.builder import ReportInput
 
 VERDICT_STYLE = {"accept": "background-color:#e3f4e6;color:#1b5e20", "pass": "background-color:#e3f4e6;color:#1b5e20",
                  "doubt": "background-color:#fff4d6;color:#8a5a00", "warn": "background-color:#fff4d6;color:#8a5a00",
                  "reject": "background-color:#fde2e1;color:#b71c1c", "n/a": "color:#777"}
 
 
-@st.cache_resource(show_spinner="Loading the model…")
-def cached_model(name: str):
-    return load_model(name)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
+@cached_result("gate-results")
 def cached_gates(image_bytes: bytes, thresholds: GateThresholds, models: tuple[str, ...]):
     return run_gates(image_bytes, thresholds, models=models, loader=cached_model, job_id="studio")
 
@@ -133,7 +130,6 @@ st.download_button("Download the JSON", response_json, file_name=f"gates-{source
                    mime="application/json")
 st.code(response_json, language="json")
 
-report_button("gates", lambda: build_gates_report(ReportInput(source_name, "image", image_bytes),
-                                                  thresholds=dataclasses.asdict(thresholds), models=models,
-                                                  loader=cached_model),
+report_button("gates", lambda: assemble_gates_report(ReportInput(source_name, "image", image_bytes), result,
+                                                     loader=cached_model),  # the run shown above
               f"audit-gates-{source_name.rsplit('.', 1)[0]}", fingerprint=f"{hash(image_bytes)}|{thresholds}|{models}")

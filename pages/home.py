@@ -5,10 +5,12 @@ import streamlit as st
 
 from models.base import ModelCard
 from models.registry import all_status, entry
-from xai.studio import model_rows, sample_index, sample_thumbnail, software_versions
+from ui.result_cache import cached_result
+from xai.core.inventory import model_rows, software_versions
+from xai.core.samples import sample_index, sample_thumbnail
 
 
-@st.cache_resource(show_spinner="Loading the models…")
+@cached_result("model-status", capacity=1, spinner="Loading the models…")
 def cached_status():
     return all_status()
 

@@ -8,37 +8,40 @@ import streamlit as st
 from PIL import Image
 
 from models.base import ModelUnavailableError
-from models.registry import REGISTRY, load_model
+from models.registry import REGISTRY
+from ui.models import cached_model
 from ui.report_button import report_button
+from ui.result_cache import cached_result
+from xai.core.images import UPLOAD_TYPES, ImageInputError, decode_image
+from xai.core.render import colorbar, overlay
 from xai.idcard.explain import GRID, explain_idcard, explanation_to_dict, panel_png
 from xai.idcard.fft import DEFAULT_RADIUS
 from xai.idcard.render import gray_rgb, grid_map, mark_cell
+from xai.idcard.report import assemble_idcard_report
 from xai.idcard.synth import demo_pair, face_photos
-from xai.images import UPLOAD_TYPES, ImageInputError, decode_image
-from xai.render import colorbar, overlay
-from xai.report.builder import ReportInput, build_idcard_report
+from xai.report.builder import ReportInput
 
 MODELS = [e.name for e in REGISTRY if e.role == "recapture"]
 KINDS = {"genuine capture": 0, "screen recapture": 1}
 
 
-@st.cache_resource(show_spinner="Loading the model…")
-def cached_model(name: str):
-    return load_model(name)
-
-
-@st.cache_data(show_spinner="Rendering the sample card…", max_entries=12)
+@cached_result("idcard-samples", capacity=12, spinner="Rendering the sample card…")
 def cached_sample(photo: str, kind: int) -> bytes:
-    sample = demo_pair(photo)[kind]
+    """The sample card as PNG file bytes: samples reach the model through decode_image, as uploads do."""
     buffer = io.BytesIO()
-    Image.fromarray(sample.image).save(buffer, format="PNG")
+    Image.fromarray(demo_pair(photo)[kind].image).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@cached_result("idcard-explanations")
 def cached_explanation(image_bytes: bytes, centroid, model: str, radius: float, query_cell):
     return explain_idcard(decode_image(image_bytes), centroid=centroid, model=model, radius=radius,
                           query_cell=query_cell, loader=cached_model)
+
+
+@cached_result("idcard-panels", spinner="Drawing the panel…")
+def cached_panel(image_bytes: bytes, centroid, model: str, radius: float, query_cell) -> bytes:
+    return panel_png(cached_explanation(image_bytes, centroid, model, radius, query_cell))
 
 
 st.title("ID card")
@@ -185,12 +188,13 @@ with cols[1]:
     st.plotly_chart(fig, width="stretch")
 
 summary = explanation_to_dict(result)
-st.download_button("Download the explanation (PNG)", panel_png(result),
+st.download_button("Download the explanation (PNG)",
+                   cached_panel(image_bytes, centroid, model, float(radius), query_cell),
                    file_name=f"idcard-{source_name.rsplit('.', 1)[0].replace(' ', '-')}.png", mime="image/png")
 with st.expander("JSON"):
     st.code(json.dumps(summary, indent=2), language="json")
 
-report_button("idcard", lambda: build_idcard_report(ReportInput(source_name, "image", image_bytes), model=model,
-                                                    radius=float(radius), centroid=centroid,
-                                                    loader=cached_model), "audit-idcard",
-              fingerprint=f"{hash(image_bytes)}|{model}|{radius}|{centroid}")
+report_button("idcard", lambda: assemble_idcard_report(ReportInput(source_name, "image", image_bytes), result,
+                                                       radius=float(radius), centroid=centroid, query_cell=query_cell,
+                                                       loader=cached_model), "audit-idcard",  # the result shown above
+              fingerprint=f"{hash(image_bytes)}|{model}|{radius}|{centroid}|{query_cell}")

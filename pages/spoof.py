@@ -7,31 +7,34 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from models.base import ModelUnavailableError
-from models.registry import load_model
 from ui.face_photo import face_photo_input
-from ui.gate_strip import render_gate_strip_for
+from ui.gate_strip import cached_gate_result, render_gate_strip_for
+from ui.models import cached_model
 from ui.report_button import report_button
-from xai.cam import CAM_LABELS, CAM_METHODS
-from xai.faces import FaceError
-from xai.faithfulness import DEFAULT_CURVE_STEPS, DEFAULT_MASK_TOP_PERCENT
-from xai.images import ImageInputError, decode_image
-from xai.render import colorbar, overlay, spoof_panel_png
-from xai.report.builder import ReportInput, build_spoof_report
-from xai.spoof_explain import FAMILY_LABELS, SPOOF_FAMILIES, explain_spoof, explanation_to_dict
+from ui.result_cache import cached_result
+from xai.core.faces import FaceError
+from xai.core.images import ImageInputError, decode_image
+from xai.core.render import colorbar, overlay
+from xai.explain.cam import CAM_LABELS, CAM_METHODS
+from xai.explain.faithfulness import DEFAULT_CURVE_STEPS, DEFAULT_MASK_TOP_PERCENT
+from xai.gates.report import gate_section
+from xai.report.builder import ReportInput
+from xai.spoof.explain import FAMILY_LABELS, SPOOF_FAMILIES, explain_spoof, explanation_to_dict
+from xai.spoof.panel import spoof_panel_png
+from xai.spoof.report import assemble_spoof_report
 
 REGION_LAYERS = ["layer4.1", "layer4.0", "layer3.1", "layer2.1"]
 
 
-@st.cache_resource(show_spinner="Loading the model…")
-def cached_model(name: str):
-    return load_model(name)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
+@cached_result("spoof-explanations")
 def cached_explanation(image_bytes: bytes, family: str, cam: str, layer: str | None, mask_top: float, steps: int):
-    image = decode_image(image_bytes)
-    return explain_spoof(image, family=family, cam_method=cam, mask_top_percent=mask_top, curve_steps=steps,
-                         target_layer=layer, loader=cached_model)
+    return explain_spoof(decode_image(image_bytes), family=family, cam_method=cam, mask_top_percent=mask_top,
+                         curve_steps=steps, target_layer=layer, loader=cached_model)
+
+
+@cached_result("spoof-panels", spinner="Drawing the panel…")
+def cached_panel(image_bytes: bytes, family: str, cam: str, layer: str | None, mask_top: float, steps: int) -> bytes:
+    return spoof_panel_png(cached_explanation(image_bytes, family, cam, layer, mask_top, steps))
 
 
 st.title("Face anti-spoofing")
@@ -98,7 +101,8 @@ for column, (title, picture) in zip(st.columns(len(steps_images)), steps_images,
     column.image(picture, caption=title, width="stretch")
 
 st.subheader("Regions")
-render_gate_strip_for(image_bytes, "Was this input fit to be judged? Quality gates (seed 002)")
+render_gate_strip_for(image_bytes, "Was this input fit to be judged? Quality gates (seed 002)",
+                      faces=result.face.faces)
 st.image(colorbar(300, 12), caption="heatmap colour scale: 0 (blue) → 1 (red)", width=300)
 for column, r in zip(st.columns(max(4, len(result.regions))), result.regions, strict=False):
     with column:
@@ -129,12 +133,14 @@ with charts[1]:
 
 summary = explanation_to_dict(result)
 st.dataframe(pd.DataFrame(summary["regions"]).drop(columns=["heatmap_sha256", "predicted"]), hide_index=True)
-st.download_button("Download the whole panel (PNG)", spoof_panel_png(result),
+st.download_button("Download the whole panel (PNG)", cached_panel(image_bytes, family, cam, layer, mask_top, steps),
                    file_name=f"spoof-explanation-{source_name.rsplit('.', 1)[0]}.png", mime="image/png")
 with st.expander("JSON"):
     st.code(json.dumps(summary, indent=2), language="json")
 
-report_button("spoof", lambda: build_spoof_report(
-    ReportInput(source_name, "image", image_bytes), family=family, cam_method=cam, mask_top_percent=mask_top,
-    curve_steps=steps, target_layer=layer, loader=cached_model, explanation=result),
+report_input = ReportInput(source_name, "image", image_bytes)
+report_button("spoof", lambda: assemble_spoof_report(  # the explanation and gate strip shown above, not recomputed
+    report_input, result, gate_section([report_input], [cached_gate_result(image_bytes, result.face.faces)]),
+    family=family, cam_method=cam, mask_top_percent=mask_top, curve_steps=steps, target_layer=layer,
+    loader=cached_model),
     f"audit-spoof-{source_name.rsplit('.', 1)[0]}", fingerprint=f"{hash(image_bytes)}|{family}|{cam}|{layer}|{mask_top}|{steps}")

@@ -1,85 +1,70 @@
 """Face verification: decision, FV-RISE / CorrRISE / similarity-CAM maps, soft biometrics, influencing factors."""
 
-import io
-
-import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-from PIL import Image
 
 from models.base import ModelUnavailableError
-from models.registry import load_model, model_class, verification_embedders
-from ui.gate_strip import render_gate_strip_for
+from models.registry import verification_embedders
+from ui.gate_strip import cached_gate_result, render_gate_strip_for
+from ui.models import cached_model
 from ui.report_button import report_button
-from ui.result_cache import cached_with_progress, result_key
-from xai.calibration import ScoreReference, calibrated_confidence
-from xai.esb import pair_soft_biometrics
-from xai.faces import FaceError
-from xai.images import UPLOAD_TYPES, ImageInputError, decode_image
-from xai.influence import FACTORS, apply_factor, factor_sweep
-from xai.occlusion import contribution_overlay, supports_decision
-from xai.render import colorbar, overlay
-from xai.report.builder import ReportInput, build_verify_report
-from xai.studio import SAMPLES_DIR, sample_index
-from xai.verify import (
-    DEFAULT_MASKS,
-    DEFAULT_PRECISION,
-    DEFAULT_SAMPLING,
-    explain_pair,
-    explain_regions,
-    map_faithfulness,
-    similarity_cam,
-    verify_pair,
+from ui.result_cache import cached_result, cached_with_progress, result_key
+from xai.core.faces import FaceError
+from xai.core.images import UPLOAD_TYPES, ImageInputError
+from xai.core.render import colorbar, overlay
+from xai.core.samples import SAMPLES_DIR, sample_index
+from xai.gates.report import gate_section
+from xai.report.builder import ReportInput
+from xai.verify.calibration import ScoreReference, calibrated_confidence
+from xai.verify.esb import pair_soft_biometrics
+from xai.verify.flip import find_flip
+from xai.verify.influence import FACTORS, apply_factor
+from xai.verify.inputs import decode_pair
+from xai.verify.maps import (
+    EXPLAINER_LABELS,
+    converging_map,
+    direction_label,
+    offered_explainers,
+    pair_map,
+    part_map,
+    report_explainer,
+    shown_map_name,
 )
+from xai.verify.panel import verification_panel_png
+from xai.verify.pipeline import DEFAULT_MASKS, DEFAULT_PRECISION, DEFAULT_SAMPLING, verify_pair
+from xai.verify.report import assemble_verify_report, explained_side
 
 LIVE_MAP_EVERY = 128  # masks between updates of the converging map
-EXPLAINER_LABELS = {"fv-rise": "FV-RISE", "corr-rise": "CorrRISE", "cam": "Similarity Grad-CAM",
-                    "regions": "Face-part occlusion"}
 
 
-@st.cache_resource(show_spinner="Loading the model…")
-def cached_model(name: str):
-    return load_model(name)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
+@cached_result("verifications")
 def cached_verification(probe_bytes: bytes, gallery_bytes: bytes, model: str):
-    return verify_pair(decode_image(probe_bytes), decode_image(gallery_bytes), model, loader=cached_model)
+    return verify_pair(*decode_pair(probe_bytes, gallery_bytes), model, loader=cached_model)
 
 
 def cached_map(probe_bytes: bytes, gallery_bytes: bytes, model: str, explainer: str, masks: int, seed: int,
                reverse: bool, early_stop: bool, sampling: str, precision: str, progress=None):
-    """The map and its faithfulness, computed once per inputs and parameters (progress is drawn only then)."""
+    """The shown map and its faithfulness, computed once per inputs and parameters (progress is drawn only then)."""
     key = result_key(probe_bytes, gallery_bytes, model, explainer, masks, seed, reverse, early_stop, sampling,
                      precision)
-    return cached_with_progress("verification-maps", key, lambda: compute_map(
-        probe_bytes, gallery_bytes, model, explainer, masks, seed, reverse, early_stop, sampling, precision, progress))
+    return cached_with_progress("verification-maps", key, lambda: pair_map(
+        cached_verification(probe_bytes, gallery_bytes, model), explainer, masks, seed=seed, reverse=reverse,
+        early_stop=early_stop, sampling=sampling, precision=precision, loader=cached_model, progress=progress))
 
 
-def compute_map(probe_bytes: bytes, gallery_bytes: bytes, model: str, explainer: str, masks: int, seed: int,
-                reverse: bool, early_stop: bool, sampling: str, precision: str, progress=None):
-    result = cached_verification(probe_bytes, gallery_bytes, model)
-    if explainer == "cam":
-        heatmap = similarity_cam(result, "grad-cam", reverse=reverse, loader=cached_model)
-        return heatmap, heatmap, None, map_faithfulness(result, heatmap, reverse=reverse, loader=cached_model), ""
-    saliency = explain_pair(result, explainer, n_masks=masks, seed=seed, reverse=reverse, early_stop=early_stop,
-                            loader=cached_model, progress=progress, sampling=sampling, precision=precision)
-    shown = saliency.similarity if result.same_person else saliency.dissimilarity
-    how = (f"{saliency.masks_used} {sampling if explainer == 'fv-rise' else 'random'} masks, seed {seed}, "
-           f"scored in {saliency.precision_detail}")
-    return shown, saliency.similarity, saliency.dissimilarity, map_faithfulness(result, shown, reverse=reverse,
-                                                                                loader=cached_model), how
+@cached_result("verification-parts")
+def cached_parts(probe_bytes: bytes, gallery_bytes: bytes, model: str, reverse: bool):
+    return part_map(cached_verification(probe_bytes, gallery_bytes, model), reverse=reverse, loader=cached_model)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def cached_regions(probe_bytes: bytes, gallery_bytes: bytes, model: str, reverse: bool):
-    result = cached_verification(probe_bytes, gallery_bytes, model)
-    return explain_regions(result, reverse=reverse, loader=cached_model)
+@cached_result("verification-esb")
+def cached_esb(probe_bytes: bytes, gallery_bytes: bytes, faces):
+    return pair_soft_biometrics(*decode_pair(probe_bytes, gallery_bytes), loader=cached_model, faces=faces)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def cached_esb(probe_bytes: bytes, gallery_bytes: bytes):
-    return pair_soft_biometrics(decode_image(probe_bytes), decode_image(gallery_bytes), loader=cached_model)
+@cached_result("verification-flips")
+def cached_flip(probe_bytes: bytes, gallery_bytes: bytes, model: str, factor: str):
+    return find_flip(cached_verification(probe_bytes, gallery_bytes, model), factor, loader=cached_model)
 
 
 st.title("Face verification")
@@ -120,8 +105,7 @@ with st.sidebar:
                                   disabled=gallery_upload is not None)
     st.header("Explanation")
     model = st.selectbox("Model", verification_embedders())
-    choices = ["fv-rise", "corr-rise"] + (["cam"] if model_class(model).differentiable else []) + ["regions"]
-    explainers = st.multiselect("Explainers", choices, default=["fv-rise", "regions"],
+    explainers = st.multiselect("Explainers", offered_explainers(model), default=["fv-rise", "regions"],
                                 format_func=EXPLAINER_LABELS.get)
     mask_counts = {
         "fv-rise": st.select_slider("FV-RISE masks N", [128, 256, 512, 768, 1024, 2048, 4096, 10000],
@@ -146,12 +130,6 @@ if not samples and (probe_upload is None or gallery_upload is None):
 probe_bytes = probe_upload.getvalue() if probe_upload else (SAMPLES_DIR / probe_sample).read_bytes()
 gallery_bytes = gallery_upload.getvalue() if gallery_upload else (SAMPLES_DIR / gallery_sample).read_bytes()
 
-for side, data in (("Probe", probe_bytes), ("Gallery", gallery_bytes)):
-    try:
-        decode_image(data)
-    except ImageInputError as exc:
-        st.error(f"{side} photo: {exc}")
-        st.stop()
 try:
     with st.spinner("Detecting, aligning and embedding both faces…"):
         result = cached_verification(probe_bytes, gallery_bytes, model)
@@ -179,33 +157,29 @@ faces = st.columns(2)
 faces[0].image(result.probe_crop, caption="probe (model input)", width=260)
 faces[1].image(result.gallery_crop, caption="gallery (model input)", width=260)
 with faces[0]:
-    render_gate_strip_for(probe_bytes, "Probe: quality gates (seed 002)")
+    render_gate_strip_for(probe_bytes, "Probe: quality gates (seed 002)", faces=result.probe_faces)
 with faces[1]:
-    render_gate_strip_for(gallery_bytes, "Gallery: quality gates (seed 002)")
+    render_gate_strip_for(gallery_bytes, "Gallery: quality gates (seed 002)", faces=result.gallery_faces)
 
 panel_tiles = [result.probe_crop, result.gallery_crop]
 if explainers:
     st.subheader("Explanations")
     st.image(colorbar(260, 12), caption="map colour scale: 0 (blue) → 1 (red)", width=260)
-    shown_name = "similarity" if result.same_person else "dissimilarity"
     directions = [False, True] if both_ways else [False]
     columns = st.columns(max(4, len(explainers) * len(directions)))
     index = 0
     for explainer in explainers:
         for reverse in directions:
-            label = f"{EXPLAINER_LABELS[explainer]}, {'gallery → probe' if reverse else 'probe → gallery'}"
+            label = direction_label(explainer, reverse)
             if explainer == "regions":
-                crop = result.gallery_crop if reverse else result.probe_crop
-                _reference, parts, landmarks = cached_regions(probe_bytes, gallery_bytes, model, reverse)
-                picture = contribution_overlay(crop, landmarks, parts, result.same_person)
-                panel_tiles.append(picture)
+                parts = cached_parts(probe_bytes, gallery_bytes, model, reverse)
+                panel_tiles.append(parts.picture)
                 with columns[index]:
-                    st.image(picture, caption=f"{label}: green supports, magenta opposes the decision",
+                    st.image(parts.picture, caption=f"{label}: green supports, magenta opposes the decision",
                              width="stretch")
                     bars = go.Figure(go.Bar(
-                        x=[p.delta_one for p in parts], y=[p.part for p in parts], orientation="h",
-                        marker_color=["#1eaa3c" if supports_decision(p, result.same_person) else "#c81ec8"
-                                      for p in parts]))
+                        x=[p.delta_one for p in parts.parts], y=[p.part for p in parts.parts], orientation="h",
+                        marker_color=["#1eaa3c" if supports else "#c81ec8" for supports in parts.supports]))
                     bars.update_layout(title="Δ similarity when hidden", height=260,
                                        margin=dict(t=30, b=20, l=10, r=10))
                     st.plotly_chart(bars, width="stretch")
@@ -221,38 +195,33 @@ if explainers:
                 bar.progress(min(done / total, 1.0), text=f"{label}: {done}/{total} masks")
                 if done - last_shown[0] >= LIVE_MAP_EVERY or done == total:  # the map as it converges
                     last_shown[0] = done
-                    signed = current if result.same_person else -current
-                    live.image(overlay(crop, np.clip(signed / max(float(signed.max()), 1e-12), 0, 1)),
+                    live.image(overlay(crop, converging_map(result, current)),
                                caption=f"{label}: {done} masks so far…", width="stretch")
 
             masks = mask_counts.get(explainer, 0)
-            shown, sim, dis, curves, how = cached_map(probe_bytes, gallery_bytes, model, explainer, masks, int(seed),
-                                                      reverse, early_stop, sampling, precision,
-                                                      progress=report if bar else None)
+            shown = cached_map(probe_bytes, gallery_bytes, model, explainer, masks, int(seed), reverse, early_stop,
+                               sampling, precision, progress=report if bar else None)
             if bar:
                 bar.empty()
             live.empty()
-            picture = overlay(crop, shown)
+            picture = overlay(crop, shown.shown)
             panel_tiles.append(picture)
             with columns[index]:
-                st.image(picture, caption=f"{label}: {shown_name if explainer != 'cam' else 'similarity CAM'}",
-                         width="stretch")
+                st.image(picture, caption=f"{label}: {shown_map_name(result, explainer)}", width="stretch")
+                curves = shown.curves
                 st.caption(f"deletion AUC {curves.deletion_auc:.3f} · insertion AUC {curves.insertion_auc:.3f}"
-                           + (f" · {how}" if how else ""))
-                if dis is not None:
+                           + (f" · {shown.how}" if shown.how else ""))
+                if shown.dissimilarity is not None:
                     with st.expander("both maps"):
-                        st.image(overlay(crop, sim), caption="similarity", width="stretch")
-                        st.image(overlay(crop, dis), caption="dissimilarity", width="stretch")
+                        st.image(overlay(crop, shown.similarity), caption="similarity", width="stretch")
+                        st.image(overlay(crop, shown.dissimilarity), caption="dissimilarity", width="stretch")
             index += 1
-    buffer = io.BytesIO()
-    Image.fromarray(np.concatenate([np.asarray(Image.fromarray(t).resize((224, 224))) for t in panel_tiles],
-                                   axis=1)).save(buffer, format="PNG")
-    st.download_button("Download faces and maps (PNG)", buffer.getvalue(), file_name="verification.png",
-                       mime="image/png")
+    st.download_button("Download faces and maps (PNG)", verification_panel_png(panel_tiles),
+                       file_name="verification.png", mime="image/png")
 
 st.subheader("Soft biometrics (ESB)")
 with st.spinner("Estimating age and gender…"):
-    esb_rows = cached_esb(probe_bytes, gallery_bytes)
+    esb_rows = cached_esb(probe_bytes, gallery_bytes, (result.probe_face, result.gallery_face))
 st.table([{"estimator": r.estimator, "probe": f"{r.probe.gender}, {r.probe.age:.0f} y",
            "gallery": f"{r.gallery.gender}, {r.gallery.age:.0f} y",
            "agree": "yes" if r.agrees else "no"} for r in esb_rows])
@@ -264,23 +233,27 @@ factor = factor_columns[0].selectbox("Factor applied to the probe", list(FACTORS
 strength = factor_columns[0].slider("Strength", 0.0, 1.0, 0.5, 0.1)
 factor_columns[1].image(apply_factor(result.probe_crop, factor, strength), caption=f"{factor} at {strength:.1f}",
                         width=200)
-sweep = factor_sweep(result, factor, np.round(np.linspace(0, 1, 11), 2), loader=cached_model)
+flip = cached_flip(probe_bytes, gallery_bytes, model, factor)
+sweep = flip.sweep
 figure = go.Figure(go.Scatter(x=sweep.strengths, y=sweep.native, mode="lines+markers", name=result.metric))
 figure.add_hline(y=result.threshold, line_dash="dash", annotation_text="threshold")
 figure.update_layout(title=f"{result.metric} vs {factor} strength", xaxis_title="strength", height=300,
                      margin=dict(t=40, b=30, l=30, r=10))
 factor_columns[2].plotly_chart(figure, width="stretch")
-changed_at = next((s for s, same in zip(sweep.strengths, sweep.same_person, strict=True)
-                   if same != result.same_person), None)
-st.caption("The decision never changes over this sweep." if changed_at is None else
-           f"The decision flips at strength {changed_at:.1f}.")
+st.caption("The decision never changes over this sweep." if flip.flips_at is None else
+           f"The decision flips at strength {flip.flips_at:.1f}.")
 
 
-rise = next((e for e in explainers if e in ("fv-rise", "corr-rise")), "fv-rise")  # reports use a RISE map
-report_button("verify", lambda: build_verify_report(
-    ReportInput(probe_upload.name if probe_upload else probe_sample, "probe", probe_bytes),
-    ReportInput(gallery_upload.name if gallery_upload else gallery_sample, "gallery", gallery_bytes), model=model,
+rise = report_explainer(explainers)  # reports use a RISE map
+report_inputs = (ReportInput(probe_upload.name if probe_upload else probe_sample, "probe", probe_bytes),
+                 ReportInput(gallery_upload.name if gallery_upload else gallery_sample, "gallery", gallery_bytes))
+report_button("verify", lambda: assemble_verify_report(  # the pair, maps and gate strips shown above (cached)
+    *report_inputs, result,
+    [explained_side(cached_map(probe_bytes, gallery_bytes, model, rise, mask_counts[rise], int(seed), reverse,
+                               early_stop, sampling, precision)) for reverse in ([False, True] if both_ways else [False])],
+    gate_section(report_inputs, [cached_gate_result(probe_bytes, result.probe_faces),
+                                 cached_gate_result(gallery_bytes, result.gallery_faces)]),
     explainer=rise, n_masks=mask_counts[rise], seed=int(seed), sampling=sampling, precision=precision,
-    both_ways=both_ways, early_stop=early_stop, loader=cached_model), "audit-verify",
+    early_stop=early_stop, loader=cached_model), "audit-verify",
     fingerprint=f"{hash(probe_bytes)}|{hash(gallery_bytes)}|{model}|{rise}|{mask_counts}|{seed}|{sampling}|{precision}|"
                 f"{both_ways}|{early_stop}")

@@ -16,8 +16,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from xai.attack_sim import KINDS, simulate  # noqa: E402
-from xai.spoof_pool import bona_fide_pool  # noqa: E402
+from xai.core.samples import bona_fide_pool  # noqa: E402
+from xai.spoof.attacks.plan import KINDS, simulate  # noqa: E402
 
 SOURCES = ("obama.jpg", "astronaut.png")
 SEEDS = (0, 1, 2)

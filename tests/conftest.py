@@ -36,6 +36,6 @@ def sample_images(sample_index) -> dict[str, np.ndarray]:
 
 @pytest.fixture(scope="session")
 def sample_faces(sample_images):
-    from xai.faces import largest_face
+    from xai.core.faces import largest_face
 
     return {name: largest_face(image)[0] for name, image in sample_images.items()}

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from xai.images import UPLOAD_TYPES
-from xai.studio import SAMPLES_DIR, sample_index
+from xai.core.images import UPLOAD_TYPES
+from xai.core.samples import SAMPLES_DIR, sample_index
 
 
 @dataclass(frozen=True, slots=True)

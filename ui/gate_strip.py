@@ -6,6 +6,9 @@ import html
 
 import streamlit as st
 
+from ui.models import cached_model
+from ui.result_cache import cached_result
+from xai.core.faces import DetectedFace
 from xai.gates import GateResult, gate_strip, run_gates
 
 #: verdict → (background, text) colours: accept green, doubt amber, reject red, warn amber, pass green.
@@ -36,12 +39,16 @@ def render_gate_strip(result: GateResult, title: str = "Quality gates (seed 002)
     st.markdown(strip_html(result, title), unsafe_allow_html=True)
 
 
-@st.cache_data(show_spinner="Running the quality gates…", max_entries=32)
-def cached_gate_result(image_bytes: bytes) -> GateResult:
-    """The gates with the seed's default thresholds and liveness model, cached per image."""
-    return run_gates(image_bytes, job_id="studio")
+@cached_result("gate-strip", capacity=32, spinner="Running the quality gates…")
+def cached_gate_result(image_bytes: bytes, faces: tuple[DetectedFace, ...] | None = None) -> GateResult:
+    """The gates with the seed's default thresholds and liveness model, cached per image.
+
+    ``faces``: the faces the page already detected in this image (largest first), so Face Mesh is not run again.
+    """
+    return run_gates(image_bytes, loader=cached_model, job_id="studio", faces=faces)
 
 
-def render_gate_strip_for(image_bytes: bytes, title: str = "Quality gates (seed 002)") -> None:
-    """Run (cached) and show the gate strip of one input image's bytes."""
-    render_gate_strip(cached_gate_result(image_bytes), title)
+def render_gate_strip_for(image_bytes: bytes, title: str = "Quality gates (seed 002)",
+                          faces: tuple[DetectedFace, ...] | None = None) -> None:
+    """Run (cached) and show the gate strip of one input image's bytes (``faces``: already detected in it)."""
+    render_gate_strip(cached_gate_result(image_bytes, faces), title)

@@ -60,7 +60,7 @@ def preload_page_imports(pages_dir: Path = PAGES_DIR) -> None:
         from models.registry import REGISTRY
 
         model_modules = [e.factory.partition(":")[0] for e in REGISTRY]
-        importlib.import_module("matplotlib").use("Agg")  # the server draws off-screen, as xai.render does
+        importlib.import_module("matplotlib").use("Agg")  # the server draws off-screen, as xai.spoof.panel does
         for name in [*page_imports(pages_dir), *LAZY_LIBRARIES, *model_modules]:
             importlib.import_module(name)
         _loaded.add(pages_dir)

@@ -1,6 +1,7 @@
 """"Export audit report": a small component every explanation page ends with (see :mod:`xai.report`).
 
-The report is built only when the button is clicked (it may rerun the explanation), kept in the session so the
+The report is assembled only when the button is clicked, from the result the page already shows (the task's
+``assemble_*_report``: nothing is recomputed except what the page did not show), kept in the session so the
 download buttons survive Streamlit's reruns, and never written to disk: HTML, PDF and report.json are offered
 as downloads.
 """
@@ -20,7 +21,7 @@ def report_button(key: str, build: Callable[[], AuditReport], file_stem: str, fi
 
     Args:
         key: unique per page (widget keys and session slot).
-        build: builds the report of what the page shows, with the page's parameters.
+        build: the report of what the page shows, from the page's result and parameters.
         file_stem: download file names start with it.
         fingerprint: changes whenever the inputs or parameters change (a stale report is then dropped).
     """
@@ -36,7 +37,7 @@ def report_button(key: str, build: Callable[[], AuditReport], file_stem: str, fi
             from xai.report.html import render_html
             from xai.report.pdf import render_pdf
 
-            with st.spinner("Recomputing the explanation and writing the report…"):
+            with st.spinner("Writing the report…"):
                 report = build()
                 st.session_state[slot] = {"stamp": stamp, "redact": redact, "html": render_html(report, redact),
                                           "pdf": render_pdf(report, redact), "json": report.json_text(),

@@ -2,6 +2,6 @@
 
 import sys
 
-from xai.cli import main
+from xai.cli.main import main
 
 sys.exit(main())

@@ -8,7 +8,6 @@ import numpy as np
 import torch
 
 from models.base import CropSpec, FaceEmbedder, ModelUnavailableError
-from xai.faces import DetectedFace
 
 RESNET = "dlib_face_recognition_resnet_model_v1.dat"
 SHAPE_5 = "shape_predictor_5_face_landmarks.dat"
@@ -27,7 +26,8 @@ class DlibResNetEmbedder(FaceEmbedder):
     name = "dlib-resnet"
     title = "dlib ResNet face descriptor (128-d)"
     card_file = "dlib-resnet.md"
-    crop_spec = CropSpec(size=150, kind="dlib")
+    crop_spec = CropSpec(size=150, kind="model",
+                         own="dlib 5-point shape predictor + get_face_chip (padding 0.25)")
     native_metric = "euclidean"
     threshold = 0.6  # dlib's stated operating point (99.38% on LFW)
     differentiable = False
@@ -47,9 +47,10 @@ class DlibResNetEmbedder(FaceEmbedder):
     def files(self) -> list[Path]:
         return [_model_dir() / RESNET, _model_dir() / SHAPE_5]
 
-    def crop(self, image: np.ndarray, face: DetectedFace) -> np.ndarray:
-        """dlib's own alignment: its 5-point shape predictor in the face box, then ``get_face_chip``."""
-        x0, y0, x1, y1 = (int(round(v)) for v in face.box)
+    def own_crop(self, image: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+        """dlib's own alignment: its 5-point shape predictor in the face ``box`` (x0, y0, x1, y1) of ``image``
+        ((H, W, 3) uint8 RGB), then ``get_face_chip``: (150, 150, 3) uint8 RGB."""
+        x0, y0, x1, y1 = (int(round(v)) for v in box)
         shape = self._shape(image, self._dlib.rectangle(x0, y0, x1, y1))
         return self._dlib.get_face_chip(image, shape, size=150, padding=0.25)
 

@@ -8,7 +8,7 @@ import torch
 
 from models.base import ROOT, CropSpec, InputSpec, ModelUnavailableError, PretrainedModel
 from models.fp16_weights import load_fp16, require_weights
-from models.idcard import IMAGENET_MEAN, LAST_CONV, SPOOF, IdCardConfig, IdCardNet
+from models.idcard import IMAGENET_MEAN, LAST_CONV, IdCardConfig, IdCardNet, spoof_probability
 
 WEIGHTS_DIR = ROOT / "models" / "weights" / "idcard"
 CARD_FILE = "idcard-recapture.md"
@@ -22,7 +22,8 @@ class RecaptureDetector(PretrainedModel):
     """Role "recapture": genuine vs screen-recaptured document photo from the L1/L2 crops at the card centroid.
 
     ``net(rgb, second)`` takes (B, 3, 224, 224) ImageNet-normalised L1 crops and the second-branch input
-    (:func:`xai.idcard.data.branch_inputs` builds both) and returns (B, 2) logits, 0 = genuine, 1 = spoof.
+    (:func:`xai.idcard.data.branch_inputs` builds both) and returns (B, 2) logits in the trained output order
+    (:data:`models.idcard.OUTPUT_LABELS`: 0 = genuine, 1 = spoof); :meth:`spoof_probability` maps it.
     """
 
     role = "recapture"
@@ -57,7 +58,7 @@ class RecaptureDetector(PretrainedModel):
 
     def spoof_probability(self, rgb: torch.Tensor, second: torch.Tensor | None) -> torch.Tensor:
         """(B,) probability in [0, 1] of "spoof" (screen recapture)."""
-        return torch.softmax(self.net(rgb, second), dim=1)[:, SPOOF]
+        return spoof_probability(self.net(rgb, second))
 
 
 class VggFftRecapture(RecaptureDetector):

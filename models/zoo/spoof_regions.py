@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from models.base import ROOT, CropSpec, InputSpec, SpoofClassifier
 from models.fp16_weights import load_fp16, require_weights
-from models.resnet_cbam import GENUINE, SPOOF, resnet18_cbam
-from xai.faces import DetectedFace
+from models.labels import GENUINE, SPOOF
+from models.resnet_cbam import resnet18_cbam
 
 WEIGHTS_DIR = ROOT / "models" / "weights" / "spoof_regions"
 
@@ -20,12 +19,16 @@ def weights_path(region: str) -> Path:
 
 
 class RegionSpoofClassifier(SpoofClassifier):
-    """ResNet18-CBAM on one 224×224 landmark-guided region crop (full face, eyes, nose or mouth)."""
+    """ResNet18-CBAM on one 224×224 landmark-guided region crop (full face, eyes, nose or mouth).
+
+    Its crop is the seed 000 pipeline's region crop (eyes levelled, CLAHE, landmark box), made by
+    :func:`xai.core.crops.model_crop` from a face detected once.
+    """
 
     region: str
     card_file = "resnet18-cbam-regions.md"
     input_spec = InputSpec("RGB", (0.0, 0.0, 0.0), 1 / 255)  # the seed scales pixels to [0, 1]
-    crop_spec = CropSpec(size=224, kind="region")
+    crop_spec: CropSpec
     target_layer = "layer4.1"  # the last basic block of layer4, as in the seed
 
     def __init__(self) -> None:
@@ -37,16 +40,11 @@ class RegionSpoofClassifier(SpoofClassifier):
     def files(self) -> list[Path]:
         return [weights_path(self.region)]
 
-    def crop(self, image: np.ndarray, face: DetectedFace | None = None) -> np.ndarray:
-        """(224, 224, 3) uint8 region crop from the seed's pipeline (align by the eyes, CLAHE, crop)."""
-        from xai.face_pipeline import run_face_pipeline
-
-        return run_face_pipeline(image).crops[self.region].image
-
     def module_for_cam(self) -> torch.nn.Module:
         return self.net
 
     def two_class_logits(self, crops: torch.Tensor) -> torch.Tensor:
+        """(B, 224, 224, 3) float32 RGB [0, 255] → (B, 2) logits in :mod:`models.labels` order (trained so)."""
         return self.net(self.input_spec.apply(crops).permute(0, 3, 1, 2))
 
     def bona_fide_logit(self, crops: torch.Tensor) -> torch.Tensor:
@@ -56,24 +54,28 @@ class RegionSpoofClassifier(SpoofClassifier):
 
 class FullFaceSpoof(RegionSpoofClassifier):
     region = "full_face"
+    crop_spec = CropSpec(size=224, kind="region", region="full_face")
     name = "resnet18-cbam-full_face"
     title = "ResNet18-CBAM, full face (trained here)"
 
 
 class EyesSpoof(RegionSpoofClassifier):
     region = "eyes"
+    crop_spec = CropSpec(size=224, kind="region", region="eyes")
     name = "resnet18-cbam-eyes"
     title = "ResNet18-CBAM, eyes (trained here)"
 
 
 class NoseSpoof(RegionSpoofClassifier):
     region = "nose"
+    crop_spec = CropSpec(size=224, kind="region", region="nose")
     name = "resnet18-cbam-nose"
     title = "ResNet18-CBAM, nose (trained here)"
 
 
 class MouthSpoof(RegionSpoofClassifier):
     region = "mouth"
+    crop_spec = CropSpec(size=224, kind="region", region="mouth")
     name = "resnet18-cbam-mouth"
     title = "ResNet18-CBAM, mouth (trained here)"
 

@@ -15,18 +15,17 @@ skin regions (forehead, cheeks, nose) by colour consistency with the face's own 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from xai.face_pipeline import LEFT_EYE, NOSE, OUTER_LIPS, RIGHT_EYE
-from xai.faces import DetectedFace, FaceError, detect_faces
+from xai.core.faces import DetectedFace, FaceError, detect_faces
+from xai.core.landmarks import LEFT_BROW, LEFT_CHEEK, LEFT_EYE, NOSE, OUTER_LIPS, RIGHT_BROW, RIGHT_CHEEK, RIGHT_EYE
 from xai.gates.checks import GateCheck
 from xai.gates.thresholds import ACCEPT, DOUBT, GateThresholds
 
-LEFT_BROW = (70, 63, 105, 66, 107, 55, 65, 52, 53, 46)  # image left (the subject's right)
-RIGHT_BROW = (300, 293, 334, 296, 336, 285, 295, 282, 283, 276)
 #: Occlusion regions: name → Face Mesh indices whose convex hull is the region. "left" = image left.
 OCCLUSION_REGIONS: dict[str, tuple[int, ...]] = {
     "forehead": (10, 338, 297, 332, 284, 109, 67, 103, 54, 151, 108, 69, 104, 68, 337, 299, 333, 298),
@@ -34,8 +33,8 @@ OCCLUSION_REGIONS: dict[str, tuple[int, ...]] = {
     "right_eyebrow": RIGHT_BROW,
     "left_eye": LEFT_EYE,
     "right_eye": RIGHT_EYE,
-    "left_cheek": (116, 117, 118, 119, 100, 142, 203, 206, 207, 187, 123, 50, 101, 36, 205),
-    "right_cheek": (345, 346, 347, 348, 329, 371, 423, 426, 427, 411, 352, 280, 330, 266, 425),
+    "left_cheek": LEFT_CHEEK,
+    "right_cheek": RIGHT_CHEEK,
     "nose": NOSE,
     "mouth": OUTER_LIPS,
 }
@@ -245,17 +244,20 @@ def region_occlusion(image: np.ndarray, landmarks: np.ndarray) -> tuple[RegionOc
     return tuple(results)
 
 
-def face_appearance(image: np.ndarray, thresholds: GateThresholds) -> AppearanceReport:
+def face_appearance(image: np.ndarray, thresholds: GateThresholds,
+                    faces: Sequence[DetectedFace] | None = None) -> AppearanceReport:
     """Detect faces, keep the biggest and check its size, pose, orientation and occlusion.
 
     Args:
         image: (H, W, 3) uint8 RGB.
         thresholds: minimum face size, pose limits, tilt limit, occlusion threshold.
+        faces: every face already detected in ``image``, largest first (:func:`xai.core.faces.detect_faces`);
+            None = run Face Mesh here.
 
     Raises:
         FaceError: no face in the image (the message says what to do).
     """
-    faces = detect_faces(image)
+    faces = detect_faces(image) if faces is None else list(faces)
     if not faces:
         raise FaceError("No face was found in the image. Use a photo with one clearly visible, frontal face.")
     face = faces[0]

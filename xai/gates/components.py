@@ -33,8 +33,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from xai.face_pipeline import LEFT_EYE, OUTER_LIPS, RIGHT_EYE
-from xai.faces import DetectedFace
+from xai.core.faces import DetectedFace
+from xai.core.landmarks import LEFT_EYE, OUTER_LIPS, RIGHT_EYE
 from xai.gates.checks import GateCheck
 from xai.gates.quality import face_mask
 from xai.gates.thresholds import GateThresholds, component_verdict

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from xai.faces import DetectedFace
+from xai.core.crops import model_crop
+from xai.core.faces import DetectedFace
+from xai.core.regions import run_face_pipeline
 from xai.gates.checks import GateCheck
 from xai.gates.thresholds import DOUBT, REJECT, GateThresholds, quality_verdict
 
@@ -94,9 +96,12 @@ def liveness_score(image: np.ndarray, face: DetectedFace, thresholds: GateThresh
         raise ValueError(f"unknown liveness model(s) {unknown}; choose from: {', '.join(valid)}")
     load = loader or load_model
     per_model = {}
+    regions = None  # the seed 000 region crops of ``face``, built once for every region model
     for name in models:
         model = load(name)
-        crop = model.crop(image, face)
+        if model.crop_spec.kind == "region" and regions is None:
+            regions = run_face_pipeline(image, faces=[face])
+        crop = model_crop(model, image, face, regions)
         per_model[name] = float(model.bona_fide_probability(model.to_batch([crop]))[0])
     value = float(np.mean(list(per_model.values())))
     verdict = quality_verdict(value, thresholds.liveness)

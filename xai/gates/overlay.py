@@ -6,8 +6,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from xai.core.render import colorize
 from xai.gates.run import GateResult
-from xai.render import colorize
 
 BOX_RGB = (40, 200, 80)
 OCCLUDED_RGB = (230, 40, 200)

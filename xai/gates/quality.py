@@ -23,8 +23,8 @@ import cv2
 import numpy as np
 from skimage.measure import blur_effect
 
-from xai.face_pipeline import FACE_OVAL
-from xai.faces import FaceError
+from xai.core.faces import FaceError
+from xai.core.landmarks import FACE_OVAL
 from xai.gates.checks import GateCheck
 from xai.gates.thresholds import DOUBT, REJECT, GateThresholds, quality_verdict
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from xai.faces import FaceError
+from xai.core.faces import DetectedFace, FaceError
+from xai.core.images import ImageInputError, decode_image
 from xai.gates.appearance import AppearanceReport, face_appearance
 from xai.gates.checks import GateCheck
 from xai.gates.components import ComponentsReport, spoof_components
@@ -17,7 +18,6 @@ from xai.gates.decision import DEFAULT_LIVENESS_MODELS, Decision, LivenessScore,
 from xai.gates.input_spec import InputSpecReport, check_input_spec
 from xai.gates.quality import QualityReport, face_quality
 from xai.gates.thresholds import GateThresholds
-from xai.images import ImageInputError, decode_image
 
 GATES = ("decode", "input_spec", "appearance", "quality", "components", "liveness")
 
@@ -68,7 +68,7 @@ class GateResult:
 
 def run_gates(source: bytes | np.ndarray, thresholds: GateThresholds | None = None,
               models: Sequence[str] = DEFAULT_LIVENESS_MODELS, loader: Callable | None = None,
-              job_id: str | None = None) -> GateResult:
+              job_id: str | None = None, faces: Sequence[DetectedFace] | None = None) -> GateResult:
     """Run every gate of seed 002 on one image.
 
     Args:
@@ -78,6 +78,8 @@ def run_gates(source: bytes | np.ndarray, thresholds: GateThresholds | None = No
         models: registered spoof model names whose mean bona fide probability is the liveness score.
         loader: model loader (e.g. a page's cached loader); None = ``models.registry.load_model``.
         job_id: the response's ``job.id``; None = a random UUID.
+        faces: every face already detected in the decoded image, largest first (e.g. by a page that verified or
+            explained the same image); None = run Face Mesh here. An empty list means "no face".
 
     Returns:
         A :class:`GateResult`; ``ok`` is False (with a message) when the image is unreadable, shows no face or a
@@ -116,7 +118,7 @@ def run_gates(source: bytes | np.ndarray, thresholds: GateThresholds | None = No
     spec = check_input_spec(data, image.shape, t)
     lap("input_spec")
     try:
-        appearance = face_appearance(image, t)
+        appearance = face_appearance(image, t, faces)
     except FaceError as exc:
         return GateResult(False, str(exc), image=image, input_spec=spec, error=type(exc).__name__, timings=timings,
                           **base)

@@ -163,7 +163,7 @@ trains with batch 128 for ≤ 10 epochs on an L4 GPU; here the epoch cap and bat
 Measured by `python -m xai evaluate idcard` code on the saved fp16 weights and the held-out synthetic split,
 DLC-2021 convention (positive = spoof; APCER = spoofs accepted, BPCER = genuine rejected, HTER = their mean,
 threshold 0.5 on p(spoof)); s/image = warm batch-1 forward incl. FFT on this project's shared 2-core CPU with
-{m0.threads} threads, while other jobs ran (see `bench/bench_idcard.py` for a dedicated measurement). Each variant is promised (and tested, `tests/test_idcard_heldout.py`) to reach at least
+{m0.threads} threads, while other jobs ran (see `bench/bench_idcard.py` for a dedicated measurement). Each variant is promised (and tested, `tests/idcard/test_idcard_heldout.py`) to reach at least
 0.5 + `heldout_margin_<variant>` accuracy on this split: the measured accuracy less one card (1/n, room for
 float differences between machines) − 0.5, rounded down to 0.05.
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from models.idcard import OUTPUT_GENUINE, OUTPUT_SPOOF
 from xai.idcard.crops import card_crops
 from xai.idcard.fft import DEFAULT_RADIUS, crops_to_tensor, fft_highpass, imagenet_normalise
 
@@ -29,7 +30,8 @@ class CropSet:
     Attributes:
         l1: (N, 224, 224, 3) uint8 RGB crops of side L1 (spatial branch).
         l2: (N, 224, 224, 3) uint8 RGB crops of side L2 (frequency branch).
-        labels: (N,) int64, 0 genuine, 1 spoof.
+        labels: (N,) int64 training targets in the head's output order (:data:`models.idcard.OUTPUT_LABELS`):
+            0 genuine, 1 spoof.
         names: N identifiers (seed or file path).
     """
 
@@ -46,7 +48,7 @@ class CropSet:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {"genuine": int((self.labels == 0).sum()), "spoof": int((self.labels == 1).sum())}
+        return {"genuine": int((self.labels == OUTPUT_GENUINE).sum()), "spoof": int((self.labels == OUTPUT_SPOOF).sum())}
 
 
 def branch_inputs(l1: np.ndarray, l2: np.ndarray, variant: str, radius: float = DEFAULT_RADIUS

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.idcard import OUTPUT_GENUINE, OUTPUT_SPOOF
 from xai.idcard.crops import card_crops
 from xai.idcard.data import CropSet
 from xai.idcard.localise import localise_card
@@ -77,7 +78,7 @@ def protocol_items(root: Path, limit: int | None = None) -> list[DlcItem]:
     if not root.is_dir():
         raise DlcError(f"{root} is not a folder; pass the DLC-2021 root that holds {POSITIVE_LIST}")
     items = []
-    for list_name, label in ((POSITIVE_LIST, 1), (NEGATIVE_LIST, 0)):
+    for list_name, label in ((POSITIVE_LIST, OUTPUT_SPOOF), (NEGATIVE_LIST, OUTPUT_GENUINE)):
         entries = read_list(root / list_name)
         for rel in entries[:limit] if limit else entries:
             path = root / rel
@@ -91,7 +92,7 @@ def protocol_items(root: Path, limit: int | None = None) -> list[DlcItem]:
 
 def dlc_cropset(root: Path, limit: int | None = None, progress: Callable[[str], None] | None = None) -> CropSet:
     """L1/L2 crops and labels of the DLC-2021 test lists under ``root`` (see the module doc)."""
-    from xai.images import read_image_file
+    from xai.core.images import read_image_file
 
     l1, l2, labels, names, located = [], [], [], [], 0
     items = protocol_items(root, limit)

@@ -1,8 +1,8 @@
 """Explanations of the ID-card recapture detector (seed 003): prediction, Grad-CAM per branch, the cross-attention
 map, and occlusion of card zones.
 
-* **Grad-CAM** (pytorch-grad-cam) on each branch's last convolution (conv3_3, 28 × 28), for the predicted class:
-  where the RGB branch (L1 crop) and the FFT branch (L2 crop) found the evidence.
+* **Grad-CAM** (:func:`xai.explain.cam.cam_maps`) on each branch's last convolution (conv3_3, 28 × 28), for the
+  predicted class: where the RGB branch (L1 crop) and the FFT branch (L2 crop) found the evidence.
 * **Cross-attention** (eq. 9, RGB ← FFT), averaged over the 16 heads: a (784, 784) matrix whose row q says how
   much RGB cell q (of the 28 × 28 grid over the L1 crop) attends to each FFT cell (28 × 28 over the L2 crop).
   The *most attended* FFT cell receives the largest column sum; the default query is the RGB cell that attends
@@ -23,16 +23,19 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import torch
-from pytorch_grad_cam import GradCAM
-from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from torch import nn
 
-from models.idcard import CLASS_NAMES, SPOOF
+from models.idcard import LAST_CONV, OUTPUT_GENUINE, OUTPUT_LABELS, OUTPUT_SPOOF, spoof_probability
+from models.labels import LABEL_NAMES
+from xai.explain.cam import cam_maps
+from xai.explain.occlusion import occlude_regions
+from xai.explain.score import ScoreFn
 from xai.idcard.crops import CardCrops, card_crops
 from xai.idcard.data import branch_inputs
 from xai.idcard.fft import DEFAULT_RADIUS, FFTView, fft_view
 from xai.idcard.localise import CardLocation, localise_card, manual_location
 from xai.idcard.render import draw_location, draw_zones
+from xai.idcard.score import score_function
 from xai.idcard.synth import BORDER_INSET, CARD_CORNERS, CARD_H, CARD_W, ZONE_NAMES, ZONES
 
 GRID = 28
@@ -117,30 +120,34 @@ class IdCardExplanation:
     seconds: float
 
 
-class _StackedInput(nn.Module):
-    """(B, 6, 224, 224) = [RGB input, second input] → (B, 2) logits: the single-tensor model CAM libraries need."""
+def stacked_logits(net: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The network as one function of one tensor, as CAM needs: (B, 224, 224, 6) → (B, 2) head logits.
 
-    def __init__(self, net: nn.Module) -> None:
-        super().__init__()
-        self.net = net
+    The input is the channels-last stack [RGB input, second input] of :func:`xai.idcard.data.branch_inputs`
+    (zeros for the second input of the vgg-only variant, which ignores them).
+    """
+    def logits(stacked: torch.Tensor) -> torch.Tensor:
+        x = stacked.permute(0, 3, 1, 2)  # back to the network's (B, 6, 224, 224)
+        return net(x[:, :3], x[:, 3:] if net.second_branch is not None else None)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        second = x[:, 3:] if self.net.second_branch is not None else None
-        return self.net(x[:, :3], second)
+    return logits
 
 
 def branch_cams(net: nn.Module, rgb: torch.Tensor, second: torch.Tensor | None, target_class: int
                 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """pytorch-grad-cam Grad-CAM of each branch's last convolution: ((224, 224), (224, 224) or None) in [0, 1]."""
-    wrapper = _StackedInput(net).eval()
-    x = torch.cat([rgb, second if second is not None else torch.zeros_like(rgb)], dim=1).detach()
-    maps = []
-    branches = [net.rgb_branch] + ([net.second_branch] if net.second_branch is not None else [])
-    for branch in branches:
-        layer = branch.features[14]
-        with GradCAM(model=wrapper, target_layers=[layer]) as cam, torch.enable_grad():
-            maps.append(np.asarray(cam(input_tensor=x.clone().requires_grad_(True),
-                                       targets=[ClassifierOutputTarget(target_class)])[0], np.float32))
+    """Grad-CAM of each branch's last convolution (conv3_3) for head output ``target_class``.
+
+    Args:
+        rgb: (1, 3, 224, 224) ImageNet-normalised L1 crop; second: (1, 3, 224, 224) second-branch input or None.
+
+    Returns:
+        (224, 224) float32 in [0, 1] over the L1 crop, and over the L2 crop or None (vgg-only).
+    """
+    stacked = torch.cat([rgb, second if second is not None else torch.zeros_like(rgb)], dim=1).detach()
+    inputs = stacked.permute(0, 2, 3, 1)
+    branches = ["rgb_branch"] + (["second_branch"] if net.second_branch is not None else [])
+    maps = [cam_maps(stacked_logits(net), net, f"{branch}.{LAST_CONV}", inputs, target_class).maps[0]
+            for branch in branches]
     return maps[0], (maps[1] if len(maps) > 1 else None)
 
 
@@ -183,35 +190,19 @@ def zone_masks(quad: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
     return labels
 
 
-def occlude_zones(score: Callable[[list[np.ndarray]], np.ndarray], image: np.ndarray, labels: np.ndarray,
-                  base: float, sigma: float = OCCLUSION_SIGMA) -> tuple[ZoneOcclusion, ...]:
-    """Δ p(spoof) when each zone of ``labels`` is replaced by a blur of ``image``.
+def occlude_zones(score_fn: ScoreFn, image: np.ndarray, labels: np.ndarray, base: float,
+                  sigma: float = OCCLUSION_SIGMA) -> tuple[ZoneOcclusion, ...]:
+    """Δ p(spoof) when each zone of ``labels`` is replaced by a blur of ``image`` (region occlusion).
 
     Args:
-        score: list of (H, W, 3) uint8 frames → (N,) p(spoof) (crops taken at the same centroid).
+        score_fn: (B, H, W, 3) float32 RGB [0, 255] frames → (B,) p(spoof) (:func:`score_function`).
         image: (H, W, 3) uint8 RGB frame; labels: (H, W) uint8 from :func:`zone_masks`.
         base: p(spoof) of the unoccluded frame.
     """
-    blurred = cv2.GaussianBlur(image, (0, 0), sigma)
-    frames, areas = [], []
-    for i, _name in enumerate(ZONE_NAMES):
-        inside = (labels == i + 1)[..., None]
-        frames.append(np.where(inside, blurred, image))
-        areas.append(float(inside.mean()))
-    probs = score(frames)
-    return tuple(ZoneOcclusion(name, float(p), float(p) - base, a)
-                 for name, p, a in zip(ZONE_NAMES, probs, areas, strict=True))
-
-
-def predict_frames(net: nn.Module, frames: list[np.ndarray], centroid: tuple[float, float],
-                   radius: float = DEFAULT_RADIUS) -> np.ndarray:
-    """(N,) p(spoof) in [0, 1] of (H, W, 3) uint8 frames cropped at ``centroid``."""
-    crops = [card_crops(f, centroid) for f in frames]
-    l1 = np.stack([c.l1.image for c in crops])
-    l2 = np.stack([c.l2.image for c in crops])
-    with torch.no_grad():
-        logits = net(*branch_inputs(l1, l2, net.config.variant, radius))
-    return torch.softmax(logits, dim=1)[:, SPOOF].numpy()
+    occlusion = occlude_regions(image, labels, score_fn, fill="blur", sigma=sigma, names=ZONE_NAMES, reference=base)
+    return tuple(ZoneOcclusion(name, float(p), float(d), float(a))
+                 for name, p, d, a in zip(occlusion.regions, occlusion.occluded, occlusion.delta, occlusion.area,
+                                          strict=True))
 
 
 def explain_idcard(image: np.ndarray, centroid: tuple[float, float] | None = None, model: str = "idcard-vgg16-fft",
@@ -255,8 +246,8 @@ def explain_idcard(image: np.ndarray, centroid: tuple[float, float] | None = Non
     rgb, second = branch_inputs(crops.l1.image[None], crops.l2.image[None], net.config.variant, radius)
     with torch.no_grad():
         fused, maps = net.features(rgb, second, need_weights=net.fusion is not None)
-        p_spoof = float(torch.softmax(net.head(fused), dim=1)[0, SPOOF])
-    predicted = int(p_spoof >= 0.5)
+        p_spoof = float(spoof_probability(net.head(fused))[0])
+    predicted = OUTPUT_SPOOF if p_spoof >= 0.5 else OUTPUT_GENUINE  # the head output whose CAMs are drawn
     cam_rgb, cam_second = branch_cams(net, rgb, second, predicted)
     attention = None
     if "attn_rgb_from_second" in maps:
@@ -264,10 +255,9 @@ def explain_idcard(image: np.ndarray, centroid: tuple[float, float] | None = Non
     quad_assumed = location.quad is None
     card_quad = location.quad if location.quad is not None else card_quad_around(location.centroid, frame_size)
     labels = zone_masks(card_quad, frame_size)
-    zones = occlude_zones(lambda frames: predict_frames(net, frames, location.centroid, radius), image, labels,
-                          p_spoof)
+    zones = occlude_zones(score_function(net, location.centroid, radius), image, labels, p_spoof)
     return IdCardExplanation(model, net.config.variant, location, quad_assumed, crops, fft_view(crops.l2.image, radius),
-                             p_spoof, CLASS_NAMES[predicted], cam_rgb, cam_second, attention, zones, labels,
+                             p_spoof, LABEL_NAMES[OUTPUT_LABELS[predicted]], cam_rgb, cam_second, attention, zones, labels,
                              draw_location(image, location, crops), draw_zones(image, labels),
                              tuple(warnings), time.perf_counter() - start)
 

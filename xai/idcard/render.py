@@ -7,7 +7,7 @@ import io
 import cv2
 import numpy as np
 
-from xai.render import colorize, overlay
+from xai.core.render import colorize, overlay
 
 QUAD_COLOUR, L1_COLOUR, L2_COLOUR = (40, 200, 80), (40, 120, 255), (255, 150, 0)
 ZONE_COLOURS = ((230, 80, 80), (80, 160, 230), (240, 200, 60), (160, 90, 220), (120, 120, 120))

@@ -13,13 +13,13 @@ iridescent hologram (hue follows the angle and the viewing direction), rounded c
 **Genuine** (:func:`genuine_capture`): the printed card photographed on a background (wood, cloth, desk,
 paper), card width U(0.5, 0.72) × frame, rotation ± 12°, perspective jitter ± 5 % of the card width, a soft
 contact shadow, a lighting gradient, a laminate glare (p 0.35), then the camera nuisances of
-:func:`xai.attack_sim.capture` (lighting, colour temperature, blur, sensor noise, JPEG; no flip, no zoom, so
+:func:`xai.core.capture.capture` (lighting, colour temperature, blur, sensor noise, JPEG; no flip, no zoom, so
 the annotated card position stays exact).
 
 **Spoof** (:func:`screen_recapture`): the attacker's photo of the same card (a genuine capture at screen
 resolution) is shown on a display and photographed. The display is a quadrilateral in the frame (perspective
 as above); each camera pixel samples the screen pixel it sees (point sampling, like a sensor without an
-anti-aliasing filter) and its R, G, B sub-pixel stripes and black matrix (:func:`xai.attack_sim._subpixel_tables`)
+anti-aliasing filter) and its R, G, B sub-pixel stripes and black matrix (:func:`xai.core.capture.subpixel_tables`)
 at pixel pitch U(1.3, 3.6) camera px, so the grid aliases into moiré; the display's gamma (exp(±U(0, ln 1.4))),
 colour temperature (± 12 %), black level (3–25), 5- or 6-bit banding, backlight falloff (≤ 12 %), glare
 (p 0.6) and veil, and a bezel (grey 8–45, 4–12 % of the display) around it; then optics blur σ U(0.4, 0.9)
@@ -39,11 +39,11 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from xai.attack_sim import CaptureParams, _smoothstep_mask, _subpixel_tables, capture
+from models.idcard import OUTPUT_GENUINE, OUTPUT_SPOOF
+from xai.core.capture import CaptureParams, capture, smoothstep_mask, subpixel_tables
 
 CARD_W, CARD_H = 1000, 630
 FRAME_H, FRAME_W = 1200, 1200
-GENUINE, SPOOF = 0, 1
 #: Seeds of the splits of ``python -m xai train idcard``; the held-out split's seed is used by nothing else.
 TRAIN_SEED, VAL_SEED, HELD_OUT_SEED = 3, 1003, 20260003
 #: Zones of the fixed layout, as (x0, y0, x1, y1) fractions of the card; "border" is the card minus an inset.
@@ -88,7 +88,7 @@ class CardSample:
 @lru_cache(maxsize=1)
 def face_photos() -> dict[str, np.ndarray]:
     """file name → (280, 210, 3) uint8 RGB 3:4 head-and-shoulders crop of each sample portrait."""
-    from xai.spoof_pool import bona_fide_pool
+    from xai.core.samples import bona_fide_pool
 
     out = {}
     for name, crop in bona_fide_pool(size=320, context=1.9).items():
@@ -282,7 +282,7 @@ def _lighting(scene: np.ndarray, rng: np.random.Generator, glare_p: float) -> No
 
 
 def _camera(rng: np.random.Generator) -> CaptureParams:
-    """Camera nuisances of :mod:`xai.attack_sim` without flip or zoom (the card annotation stays exact)."""
+    """Camera nuisances of :mod:`xai.core.capture` without flip or zoom (the card annotation stays exact)."""
     return dataclasses.replace(CaptureParams.draw(rng), flip=False, zoom=1.0, shift=(0.0, 0.0))
 
 
@@ -340,7 +340,7 @@ def screen_recapture(card: np.ndarray, rng: np.random.Generator, h: int = FRAME_
     u = ((to_screen[0, 0] * xx + to_screen[0, 1] * yy + to_screen[0, 2]) / den).astype(np.float32)
     v = ((to_screen[1, 0] * xx + to_screen[1, 1] * yy + to_screen[1, 2]) / den).astype(np.float32)
     shown = cv2.remap(content.astype(np.float32), u - 0.5, v - 0.5, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
-    stripes, rows = _subpixel_tables(round(pitch, 2), round(gap, 2), round(row_gap, 2))
+    stripes, rows = subpixel_tables(round(pitch, 2), round(gap, 2), round(row_gap, 2))
     phase_u = (u * 256).astype(np.int32) & 255
     phase_v = (v * 256).astype(np.int32) & 255
     mask = stripes[phase_u] * rows[phase_v][..., None]
@@ -359,10 +359,10 @@ def screen_recapture(card: np.ndarray, rng: np.random.Generator, h: int = FRAME_
     # The device around the display: bezel then the scene behind.
     bezel = rng.uniform(0.04, 0.12)
     inside = np.minimum(np.minimum(u, sw - u), np.minimum(v, sh - v) * 1.0)
-    on_screen = _smoothstep_mask(inside * (side / sw), 0.7)[..., None]
+    on_screen = smoothstep_mask(inside * (side / sw), 0.7)[..., None]
     device = np.minimum(np.minimum(u + bezel * sw, sw * (1 + bezel) - u),
                         np.minimum(v + bezel * sw, sh + bezel * sw - v))
-    on_device = _smoothstep_mask(device * (side / sw), 0.7)[..., None]
+    on_device = smoothstep_mask(device * (side / sw), 0.7)[..., None]
     scene = background(rng, h, w)
     scene = scene * (1 - on_device) + rng.uniform(8, 45) * on_device
     x = scene * (1 - on_screen) + x * on_screen
@@ -391,9 +391,9 @@ def render_sample(seed: int, label: int, photo_name: str | None = None) -> CardS
         raise ValueError(f"unknown photo {name!r}; choose one of: {', '.join(names)}")
     card = render_card(card_rng, photos[name], view=float(card_rng.random()))
     rng = np.random.default_rng([seed, 1 + label])
-    if label == GENUINE:
+    if label == OUTPUT_GENUINE:
         image, quad = genuine_capture(card, rng)
-    elif label == SPOOF:
+    elif label == OUTPUT_SPOOF:
         image, quad = screen_recapture(card, rng)
     else:
         raise ValueError(f"label must be 0 (genuine) or 1 (spoof), got {label}")
@@ -417,4 +417,4 @@ def demo_pair(photo_name: str) -> tuple[CardSample, CardSample]:
     seed = sample_seed(DEMO_SEED, sorted(face_photos()).index(photo_name)) if photo_name in face_photos() else None
     if seed is None:
         raise ValueError(f"unknown photo {photo_name!r}; choose one of: {', '.join(sorted(face_photos()))}")
-    return render_sample(seed, GENUINE, photo_name), render_sample(seed, SPOOF, photo_name)
+    return render_sample(seed, OUTPUT_GENUINE, photo_name), render_sample(seed, OUTPUT_SPOOF, photo_name)

@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models.idcard import IdCardConfig, IdCardNet
+from models.idcard import OUTPUT_GENUINE, OUTPUT_SPOOF, IdCardConfig, IdCardNet
+from xai.core.training import EpochTally, snapshot
 from xai.idcard.data import CropSet, branch_inputs
 from xai.idcard.evaluate import predict
 from xai.idcard.fft import DEFAULT_RADIUS
-from xai.training_loop import EpochTally, snapshot
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def train_model(train: CropSet, val: CropSet, config: TrainConfig, progress: Cal
             rgb, second = branch_inputs(train.l1[idx], train.l2[idx], config.variant, config.radius)
             tally.step(optimiser, net(rgb, second), torch.from_numpy(train.labels[idx]))
         probs, val_loss = predict(net, val, config.radius)
-        val_acc = float(((probs >= 0.5).astype(np.int64) == val.labels).mean())
+        val_acc = float((np.where(probs >= 0.5, OUTPUT_SPOOF, OUTPUT_GENUINE) == val.labels).mean())
         improved, stop = stopper.step(val_loss)
         record = {"epoch": epoch, "train_loss": tally.loss, "train_accuracy": tally.accuracy, "val_loss": val_loss,
                   "val_accuracy": val_acc, "seconds": time.perf_counter() - t0, "improved": improved}

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from xai.render import colorbar, colorize, overlay
+from xai.core.render import colorbar, colorize, overlay
 from xai.report.builder import AuditReport, Picture
 
 THUMB_SIDE = 256

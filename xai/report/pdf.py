@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from xai.render import colorbar
+from xai.core.render import colorbar
 from xai.report.builder import AuditReport
 from xai.report.html import TITLES, banner_colour, picture_image, png_bytes, redacted, thumbnail
 

@@ -4,8 +4,8 @@
    SHA-256 among the folder's files; a file whose SHA-256 differs from the recorded one is flagged **before**
    anything is recomputed.
 2. The recorded parameters are checked against their recorded SHA-256 (an edited parameter is flagged).
-3. The pipeline runs again with those parameters (a verification map that "auto" scored in bf16 is replayed in
-   bf16); every number (decision, scores, faithfulness, gate JSON except timings) and every
+3. The pipeline runs again with those parameters (its task's :class:`~xai.report.builder.ReportTask` may adjust
+   them: a verification map that "auto" scored in bf16 is replayed in bf16); every number (decision, scores, faithfulness, gate JSON except timings) and every
    heatmap hash is compared **exactly**: "identical" or "differs" with the old and new values.
 """
 
@@ -14,12 +14,20 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from xai.report.builder import VOLATILE_KEYS, AuditReport, ReportInput, build_report, canonical_json, sha256_bytes
-from xai.studio import SAMPLES_DIR
+from xai.core.samples import SAMPLES_DIR
+from xai.report.builder import (
+    VOLATILE_KEYS,
+    AuditReport,
+    ReportInput,
+    ReportTask,
+    canonical_json,
+    report_task,
+    sha256_bytes,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +122,13 @@ def _find_input(record: dict, folders: list[Path]) -> tuple[bytes | None, str]:
     return None, ""
 
 
-def replay_report(report_json: dict | str | Path, inputs_dir: str | Path | None = None,
+def replay_report(report_json: dict | str | Path, tasks: Mapping[str, ReportTask], inputs_dir: str | Path | None = None,
                   inputs: dict[str, bytes] | None = None, loader: Callable | None = None) -> ReplayResult:
     """Recompute a report and compare it with the recorded one.
 
     Args:
         report_json: the parsed ``report.json``, or its path.
+        tasks: task name → how its report is rebuilt (the task table's, :mod:`xai.tasks`).
         inputs_dir: folder of the inputs (default: the report's folder, then the sample folder).
         inputs: input bytes by recorded file name (overrides the folders; for in-memory use).
         loader: model loader.
@@ -147,19 +156,12 @@ def replay_report(report_json: dict | str | Path, inputs_dir: str | Path | None 
         items.append(ReplayItem("input", f"{record['role']} {record['name']} sha256", record["sha256"], new_hash,
                                 new_hash == record["sha256"]))
         given.append(ReportInput(record["name"], record["role"], data))
-    parameters = dict(report_json["parameters"])
     recorded = report_json.get("integrity", {}).get("parameters_sha256")
-    now = sha256_bytes(canonical_json(parameters).encode())
+    now = sha256_bytes(canonical_json(report_json["parameters"]).encode())
     items.append(ReplayItem("parameters", "parameters sha256", recorded, now, recorded == now))
-    if report_json["task"] == "verify" and parameters.get("precision") == "auto":
-        used = set(report_json.get("details", {}).get("precision_used", {}).values())
-        # Maps scored in bf16 are replayed in bf16 (an error on a CPU without it, not a silent fp32 map). "auto"
-        # that chose fp32 stays "auto": its first mask chunk is summed in one piece, so forcing "fp32" (summed
-        # batch by batch) would change the float32 rounding of the map.
-        if used == {"bf16"}:
-            parameters["precision"] = "bf16"
     try:
-        rebuilt = build_report(report_json["task"], given, parameters, loader=loader)
+        task = report_task(tasks, report_json["task"])
+        rebuilt = task.build(given, task.replay_parameters(report_json), loader=loader)
     except (ValueError, OSError) as exc:
         return ReplayResult(tuple(items), None, f"{type(exc).__name__}: {exc}")
     new_json = rebuilt.to_json()

@@ -1,0 +1,177 @@
+"""``python -m xai verify PROBE GALLERY``: verify a pair and explain it (seed 001); ``python -m xai calibrate verify``:
+reference genuine/impostor scores for calibrated confidence."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from xai.cli.output import write_outputs
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from PIL import Image
+    from tqdm import tqdm
+
+    from xai.core.faces import FaceError
+    from xai.core.images import read_image_file
+    from xai.core.render import colorize, overlay
+    from xai.verify.calibration import ScoreReference, calibrated_confidence
+    from xai.verify.pipeline import DEFAULT_MASKS, decision_map, explain_pair, verify_pair
+
+    try:
+        probe, gallery = read_image_file(args.probe), read_image_file(args.gallery)
+        result = verify_pair(probe, gallery, model=args.model)
+    except (ValueError, FaceError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    summary = {"model": result.model, "metric": result.metric, "native_score": result.native_score,
+               "threshold": result.threshold, "cosine": result.cosine, "same_person": result.same_person,
+               "faces_found": list(result.faces_found)}
+    reference = ScoreReference.load(result.model)
+    if reference is not None:
+        confidence = calibrated_confidence(reference, result.native_score)
+        summary["calibrated"] = {"fmr": confidence.fmr, "fnmr": confidence.fnmr, "source": reference.source,
+                                 "genuine_pairs": confidence.genuine_pairs,
+                                 "impostor_pairs": confidence.impostor_pairs}
+    maps = {}
+    if args.explainer == "regions":
+        from xai.verify.pipeline import explain_regions
+
+        for reverse in (False, True):
+            label = "gallery" if reverse else "probe"
+            try:
+                _ref, parts, _landmarks = explain_regions(result, reverse=reverse)
+            except FaceError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            summary[f"{label}_regions"] = {p.part: {"delta_hidden": p.delta_one, "delta_only": p.delta_only}
+                                           for p in parts}
+    elif args.explainer == "cam":
+        from xai.verify.pipeline import map_faithfulness, similarity_cam
+
+        for reverse in (False, True):
+            label = "gallery" if reverse else "probe"
+            try:
+                heatmap = similarity_cam(result, args.cam, reverse=reverse)
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            curves = map_faithfulness(result, heatmap, reverse=reverse)
+            maps[label] = (None, heatmap)
+            summary[f"{label}_explanation"] = {"explainer": f"similarity {args.cam}", "map_shown": "similarity",
+                                               "deletion_auc": curves.deletion_auc,
+                                               "insertion_auc": curves.insertion_auc}
+    elif args.explainer != "none":
+        for reverse in (False, True):
+            label = "gallery" if reverse else "probe"
+            masks = args.masks or DEFAULT_MASKS[args.explainer]
+            with tqdm(total=masks, desc=f"{args.explainer} on the {label}", disable=args.json,
+                      file=sys.stderr) as bar:
+                def advance(done, _total, _map, bar=bar):
+                    bar.update(done - bar.n)
+
+                saliency = explain_pair(result, args.explainer, n_masks=masks, seed=args.seed, reverse=reverse,
+                                        progress=advance, sampling=args.sampling, precision=args.precision,
+                                        early_stop=args.early_stop)
+            maps[label] = (saliency, decision_map(result, saliency))
+            summary[f"{label}_explanation"] = {
+                "explainer": args.explainer, "masks": saliency.masks_used, "seed": args.seed,
+                "sampling": args.sampling if args.explainer == "fv-rise" else "random",
+                "precision": saliency.precision, "precision_detail": saliency.precision_detail,
+                "precision_check": saliency.precision_check, "early_stop": args.early_stop,
+                "reference_score": saliency.reference_score, "mean_masked_score": saliency.mean_masked_score,
+                "map_shown": "similarity" if result.same_person else "dissimilarity"}
+    def save_pictures(out: Path) -> None:
+        crops = {"probe": result.probe_crop, "gallery": result.gallery_crop}
+        for label, crop in crops.items():
+            Image.fromarray(crop).save(out / f"{label}_crop.png")
+            if label in maps:
+                saliency, shown = maps[label]
+                Image.fromarray(overlay(crop, shown)).save(out / f"{label}_{summary[label + '_explanation']['map_shown']}.png")
+                if saliency is not None:
+                    Image.fromarray(colorize(saliency.similarity)).save(out / f"{label}_similarity_map.png")
+                    Image.fromarray(colorize(saliency.dissimilarity)).save(out / f"{label}_dissimilarity_map.png")
+
+    if write_outputs(summary, args.out, args.json, save_pictures, json_name="verification.json"):
+        return 0
+    relation = ">=" if result.metric == "cosine" else "<="
+    verdict = "SAME person" if result.same_person else "DIFFERENT people"
+    print(f"{result.model}: {result.metric} {result.native_score:.4f} (threshold {relation} {result.threshold}) "
+          f"→ {verdict}; cosine {result.cosine:.4f}")
+    for label in ("probe", "gallery"):
+        if f"{label}_regions" in summary:
+            parts = ", ".join(f"{k} {v['delta_hidden']:+.3f}" for k, v in summary[f"{label}_regions"].items())
+            print(f"{label}: Δ similarity when each part is hidden: {parts}")
+    if "calibrated" in summary:
+        c = summary["calibrated"]
+        print(f"calibrated: FMR {c['fmr']:.1%} of {c['impostor_pairs']} impostor pairs, FNMR {c['fnmr']:.1%} of "
+              f"{c['genuine_pairs']} genuine pairs at this score (reference: {c['source']})")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from models.registry import verification_embedders
+    from xai.verify.pipeline import DEFAULT_MASKS, DEFAULT_PRECISION, DEFAULT_SAMPLING
+
+    parser = sub.add_parser("verify", help="verify a probe/gallery pair and explain it (seed 001)")
+    parser.add_argument("probe")
+    parser.add_argument("gallery")
+    parser.add_argument("--model", default="faceres", choices=verification_embedders())
+    parser.add_argument("--explainer", default="fv-rise", choices=["fv-rise", "corr-rise", "cam", "regions", "none"])
+    parser.add_argument("--cam", default="grad-cam", help="CAM method for --explainer cam (grad-cam, grad-cam++, …)")
+    parser.add_argument("--masks", type=int, default=None,
+                        help=f"number of masks (default: fv-rise {DEFAULT_MASKS['fv-rise']}, "
+                             f"corr-rise {DEFAULT_MASKS['corr-rise']})")
+    parser.add_argument("--sampling", default=DEFAULT_SAMPLING, choices=["sobol", "random"],
+                        help="FV-RISE mask sampling (default %(default)s)")
+    parser.add_argument("--precision", default=DEFAULT_PRECISION, choices=["auto", "fp32", "bf16"],
+                        help="scoring precision; auto = bf16 only on a bf16 CPU and when maps agree (r >= 0.999)")
+    parser.add_argument("--early-stop", action="store_true", help="stop when successive maps stop changing")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--out", help="folder for crops, map overlays and verification.json")
+    parser.set_defaults(func=_cmd_verify)
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from xai.verify.calibration import build_reference, identities_from_folder, sample_identities
+
+    try:
+        if args.data:
+            identities, skipped = identities_from_folder(Path(args.data))
+            source = f"labelled folder {args.data} (user calibration)"
+        else:
+            identities, skipped = sample_identities(), []
+            source = "the sample portraits fetched at set-up (assets/samples): far too few pairs for real use"
+        for model in args.model or _embedders():
+            reference = build_reference(model, identities, source)
+            path = reference.save(Path(args.out)) if args.out else reference.save()
+            print(f"{model}: {len(reference.genuine)} genuine and {len(reference.impostor)} impostor scores "
+                  f"from {reference.images} photos of {reference.identities} identities → {path}")
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if skipped:
+        print(f"skipped (unreadable or no face): {', '.join(skipped)}")
+    return 0
+
+
+def _embedders() -> list[str]:
+    from models.registry import verification_embedders
+
+    return verification_embedders()
+
+
+def register_calibrate(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("calibrate", help="reference genuine/impostor scores for calibrated confidence")
+    parser.add_argument("what", choices=["verify"])
+    parser.add_argument("--data", help="labelled folder DIR/<identity>/<photo>; default: the sample portraits")
+    parser.add_argument("--model", action="append", choices=_embedders(),
+                        help="embedder (repeatable; default: every verification embedder)")
+    parser.add_argument("--out", help="folder for <model>.json (default: models/calibration)")
+    parser.set_defaults(func=_cmd_calibrate)
