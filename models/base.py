@@ -48,7 +48,7 @@ class InputSpec:
 
 
 #: Crop kinds (see :class:`CropSpec`).
-CROP_KINDS = ("aligned", "box", "region", "model", "card")
+CROP_KINDS = ("aligned", "box", "region", "model", "card", "image")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,8 @@ class CropSpec:
             "box": square crop around the landmarks' box, ``enlarge`` × its longer side; "region": the seed 000
             pipeline's ``region`` crop (eye alignment, CLAHE, landmark box); "model": made by the model itself
             from the face box (:meth:`PretrainedModel.own_crop`), ``own`` says how; "card": an ID-card crop made
-            by :mod:`xai.idcard`, not from a face.
+            by :mod:`xai.idcard`, not from a face; "image": the whole image resized to (S, S) (aspect not kept),
+            for models that see the full frame (user liveness models).
         zoom: "aligned" only: template scale about the crop centre.
         enlarge: "box" only: crop side / the landmark box's longer side.
         region: "region" only: "full_face", "eyes", "nose" or "mouth".
@@ -90,6 +91,8 @@ class CropSpec:
             return f"{self.size}×{self.size}, seed 000 {self.region.replace('_', ' ')} crop (eyes levelled, CLAHE)"
         if self.kind == "card":
             return f"{self.size}×{self.size}, ID-card L1/L2 crops at the card centroid"
+        if self.kind == "image":
+            return f"{self.size}×{self.size}, the whole image resized"
         return f"{self.size}×{self.size}, square crop of the landmark box × {self.enlarge:g}"
 
 
@@ -185,6 +188,9 @@ class FaceEmbedder(PretrainedModel):
     native_metric: str = "cosine"
     #: Decision threshold on the native score, with its origin stated in the card.
     threshold: float = 0.5
+    #: Why bf16 autocast cannot score this model ("" when it can): a model run outside torch (onnxruntime)
+    #: scores in float32 whatever the autocast says, so precision "auto" keeps fp32 and says why.
+    bf16_unavailable_reason: str = ""
 
     @abstractmethod
     def descriptors(self, crops: torch.Tensor) -> torch.Tensor:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from models.registry import names
 from ui.face_photo import face_photo_input
-from ui.models import cached_model
+from ui.models import model_key, page_model, session_models
 from ui.report_button import report_button
 from ui.result_cache import cached_result
 from xai.gates import DEFAULT_LIVENESS_MODELS, GateThresholds, build_response, run_gates
@@ -21,8 +21,10 @@ VERDICT_STYLE = {"accept": "background-color:#e3f4e6;color:#1b5e20", "pass": "ba
 
 
 @cached_result("gate-results")
-def cached_gates(image_bytes: bytes, thresholds: GateThresholds, models: tuple[str, ...]):
-    return run_gates(image_bytes, thresholds, models=models, loader=cached_model, job_id="studio")
+def cached_gates(image_bytes: bytes, thresholds: GateThresholds, models: tuple[str, ...],
+                 model_ids: tuple[str, ...] = ()):
+    """``model_ids``: :func:`ui.models.model_key` of each model (a session's upload, a user model's state)."""
+    return run_gates(image_bytes, thresholds, models=models, loader=page_model, job_id="studio")
 
 
 st.title("Quality gates")
@@ -57,7 +59,9 @@ with st.expander("How this works", icon=":material/school:"):
 with st.sidebar:
     photo = face_photo_input()
     st.header("Liveness")
-    models = st.multiselect("Spoof model(s)", names("spoof"), default=list(DEFAULT_LIVENESS_MODELS),
+    uploaded = list(session_models("spoof"))  # added on the anti-spoofing page in this session
+    models = st.multiselect("Spoof model(s)", [*names("spoof"), *uploaded], default=list(DEFAULT_LIVENESS_MODELS),
+                            format_func=lambda n: f"{n} (uploaded)" if n in uploaded else n,
                             help="The liveness score is the mean bona fide probability of these models.")
     st.header("Thresholds")
     defaults = GateThresholds()
@@ -79,7 +83,7 @@ image_bytes, source_name = photo.read_or_stop()
 thresholds = defaults.with_changes(min_face_w=int(min_w), min_face_h=int(min_h), sharpness=sharpness,
                                    contrast=contrast, brightness=brightness, component=component, liveness=liveness)
 with st.spinner(f"Running the gates on {source_name}…"):
-    result = cached_gates(image_bytes, thresholds, tuple(models))
+    result = cached_gates(image_bytes, thresholds, tuple(models), tuple(model_key(m) for m in models))
 response = build_response(result)
 response_json = json.dumps(response, indent=2, ensure_ascii=False)
 
@@ -131,5 +135,6 @@ st.download_button("Download the JSON", response_json, file_name=f"gates-{source
 st.code(response_json, language="json")
 
 report_button("gates", lambda: assemble_gates_report(ReportInput(source_name, "image", image_bytes), result,
-                                                     loader=cached_model),  # the run shown above
-              f"audit-gates-{source_name.rsplit('.', 1)[0]}", fingerprint=f"{hash(image_bytes)}|{thresholds}|{models}")
+                                                     loader=page_model),  # the run shown above
+              f"audit-gates-{source_name.rsplit('.', 1)[0]}",
+              fingerprint=f"{hash(image_bytes)}|{thresholds}|{models}|{[model_key(m) for m in models]}")

@@ -7,9 +7,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from models.base import ModelUnavailableError
+from ui.add_model import add_model_panel
 from ui.face_photo import face_photo_input
 from ui.gate_strip import cached_gate_result, render_gate_strip_for
-from ui.models import cached_model
+from ui.models import model_key, page_model, session_models
 from ui.report_button import report_button
 from ui.result_cache import cached_result
 from xai.core.faces import FaceError
@@ -19,22 +20,27 @@ from xai.explain.cam import CAM_LABELS, CAM_METHODS
 from xai.explain.faithfulness import DEFAULT_CURVE_STEPS, DEFAULT_MASK_TOP_PERCENT
 from xai.gates.report import gate_section
 from xai.report.builder import ReportInput
-from xai.spoof.explain import FAMILY_LABELS, SPOOF_FAMILIES, explain_spoof, explanation_to_dict
+from xai.spoof.explain import explain_spoof, explanation_to_dict, family_label, family_units, spoof_families
 from xai.spoof.panel import spoof_panel_png
 from xai.spoof.report import assemble_spoof_report
 
 REGION_LAYERS = ["layer4.1", "layer4.0", "layer3.1", "layer2.1"]
+MODEL_KEY = "spoof-family"  # the model selectbox's key ("Add your model" selects a model it added)
 
 
+# Results are keyed by the family *and* ui.models.model_key of each unit (the file a session uploaded under that
+# name, or a registered user model's folder state), so results of another model never come back.
 @cached_result("spoof-explanations")
-def cached_explanation(image_bytes: bytes, family: str, cam: str, layer: str | None, mask_top: float, steps: int):
+def cached_explanation(image_bytes: bytes, family: str, cam: str, layer: str | None, mask_top: float, steps: int,
+                       model_id: str = ""):
     return explain_spoof(decode_image(image_bytes), family=family, cam_method=cam, mask_top_percent=mask_top,
-                         curve_steps=steps, target_layer=layer, loader=cached_model)
+                         curve_steps=steps, target_layer=layer, loader=page_model)
 
 
 @cached_result("spoof-panels", spinner="Drawing the panel…")
-def cached_panel(image_bytes: bytes, family: str, cam: str, layer: str | None, mask_top: float, steps: int) -> bytes:
-    return spoof_panel_png(cached_explanation(image_bytes, family, cam, layer, mask_top, steps))
+def cached_panel(image_bytes: bytes, family: str, cam: str, layer: str | None, mask_top: float, steps: int,
+                 model_id: str = "") -> bytes:
+    return spoof_panel_png(cached_explanation(image_bytes, family, cam, layer, mask_top, steps, model_id))
 
 
 st.title("Face anti-spoofing")
@@ -63,23 +69,50 @@ with st.expander("How this works", icon=":material/school:"):
         "their card): they are a teaching demonstration, not a presentation-attack detector. Human antispoof "
         "detects computer-generated faces, not print or replay attacks."
     )
+st.info("**The shipped spoof models are demonstrations**: the region models were trained here on simulated print "
+        "and replay attacks of 5 portraits, and the Human models on other attack types; none is a certified "
+        "presentation-attack detector. To audit the liveness model you are given, open **Add your model** below "
+        "and upload its ONNX or TorchScript file with a spec; it is held in this session's memory only.",
+        icon=":material/info:")
+add_model_panel("spoof", MODEL_KEY)  # before the sidebar: a model added now is offered in this run
 
 with st.sidebar:
     photo = face_photo_input()
     st.header("Explanation")
-    family = st.selectbox("Model", list(SPOOF_FAMILIES), format_func=FAMILY_LABELS.get)
-    cam = st.selectbox("CAM method", list(CAM_METHODS), format_func=CAM_LABELS.get)
+    uploaded = list(session_models("spoof"))
+    families = list(spoof_families(uploaded))
+    if st.session_state.get(MODEL_KEY) not in families:
+        st.session_state.pop(MODEL_KEY, None)  # a model forgotten or removed: back to the default
+    family = st.selectbox("Model", families, key=MODEL_KEY,
+                          format_func=lambda f: f"{f} (uploaded)" if f in uploaded else family_label(f))
+    try:
+        unit_models = [page_model(name) for _unit, name in family_units(family, page_model)]
+    except (ModelUnavailableError, ValueError) as exc:
+        st.error(str(exc))
+        st.stop()
+    cam_reason = next((str(getattr(m, "cam_unavailable_reason", "")) for m in unit_models
+                       if getattr(m, "cam_unavailable_reason", "")), "")
+    cam = st.selectbox("CAM method", list(CAM_METHODS), format_func=CAM_LABELS.get, disabled=bool(cam_reason),
+                       help=f"Unavailable for {family}: {cam_reason}" if cam_reason else None)
+    model_id = "|".join(model_key(name) for _unit, name in family_units(family, page_model))
     layer = None
     if family == "resnet18-cbam-regions":
         layer = st.selectbox("Target layer", REGION_LAYERS, help="layer4.1 = last block of layer4 (the seed's)")
     mask_top = st.slider("Mask the top k % pixels", 1.0, 50.0, DEFAULT_MASK_TOP_PERCENT, 1.0)
     steps = st.slider("Deletion/insertion steps", 4, 32, DEFAULT_CURVE_STEPS, 4)
 
+if cam_reason:
+    st.warning(f"**{family}: no heatmap can be drawn.** This page explains a spoof decision with class activation "
+               f"maps, and {cam_reason}. Its liveness score is served forward-only on the Quality gates page (choose it as a spoof "
+               "model there). Name a `cam_layer` in its spec, or export a graph that converts to "
+               "torch (onnx2torch), to explain it here.", icon=":material/warning:")
+    st.stop()
+
 image_bytes, source_name = photo.read_or_stop()
 
 try:
-    with st.spinner(f"Explaining {source_name} with {FAMILY_LABELS[family]} and {CAM_LABELS[cam]}…"):
-        result = cached_explanation(image_bytes, family, cam, layer, mask_top, steps)
+    with st.spinner(f"Explaining {source_name} with {family_label(family)} and {CAM_LABELS[cam]}…"):
+        result = cached_explanation(image_bytes, family, cam, layer, mask_top, steps, model_id)
 except (ImageInputError, FaceError, ModelUnavailableError) as exc:
     st.error(str(exc))
     st.stop()
@@ -133,7 +166,7 @@ with charts[1]:
 
 summary = explanation_to_dict(result)
 st.dataframe(pd.DataFrame(summary["regions"]).drop(columns=["heatmap_sha256", "predicted"]), hide_index=True)
-st.download_button("Download the whole panel (PNG)", cached_panel(image_bytes, family, cam, layer, mask_top, steps),
+st.download_button("Download the whole panel (PNG)", cached_panel(image_bytes, family, cam, layer, mask_top, steps, model_id),
                    file_name=f"spoof-explanation-{source_name.rsplit('.', 1)[0]}.png", mime="image/png")
 with st.expander("JSON"):
     st.code(json.dumps(summary, indent=2), language="json")
@@ -142,5 +175,6 @@ report_input = ReportInput(source_name, "image", image_bytes)
 report_button("spoof", lambda: assemble_spoof_report(  # the explanation and gate strip shown above, not recomputed
     report_input, result, gate_section([report_input], [cached_gate_result(image_bytes, result.face.faces)]),
     family=family, cam_method=cam, mask_top_percent=mask_top, curve_steps=steps, target_layer=layer,
-    loader=cached_model),
-    f"audit-spoof-{source_name.rsplit('.', 1)[0]}", fingerprint=f"{hash(image_bytes)}|{family}|{cam}|{layer}|{mask_top}|{steps}")
+    loader=page_model),
+    f"audit-spoof-{source_name.rsplit('.', 1)[0]}",
+    fingerprint=f"{hash(image_bytes)}|{family}|{model_id}|{cam}|{layer}|{mask_top}|{steps}")

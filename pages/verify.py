@@ -1,12 +1,16 @@
 """Face verification: decision, FV-RISE / CorrRISE / similarity-CAM maps, soft biometrics, influencing factors."""
 
+import math
+
 import plotly.graph_objects as go
 import streamlit as st
 
 from models.base import ModelUnavailableError
 from models.registry import verification_embedders
+from ui.add_model import add_model_panel
+from ui.calibration_panel import render_calibration
 from ui.gate_strip import cached_gate_result, render_gate_strip_for
-from ui.models import cached_model
+from ui.models import cached_model, model_key, page_model, session_models
 from ui.report_button import report_button
 from ui.result_cache import cached_result, cached_with_progress, result_key
 from xai.core.faces import FaceError
@@ -15,13 +19,13 @@ from xai.core.render import colorbar, overlay
 from xai.core.samples import SAMPLES_DIR, sample_index
 from xai.gates.report import gate_section
 from xai.report.builder import ReportInput
-from xai.verify.calibration import ScoreReference, calibrated_confidence
 from xai.verify.esb import pair_soft_biometrics
 from xai.verify.flip import find_flip
 from xai.verify.influence import FACTORS, apply_factor
 from xai.verify.inputs import decode_pair
 from xai.verify.maps import (
     EXPLAINER_LABELS,
+    cam_unavailable_reason,
     converging_map,
     direction_label,
     offered_explainers,
@@ -35,26 +39,33 @@ from xai.verify.pipeline import DEFAULT_MASKS, DEFAULT_PRECISION, DEFAULT_SAMPLI
 from xai.verify.report import assemble_verify_report, explained_side
 
 LIVE_MAP_EVERY = 128  # masks between updates of the converging map
+MODEL_KEY = "verify-model"  # the model selectbox's key ("Add your model" selects a model it added)
+
+# Every cached result is keyed by the model's name *and* ui.models.model_key(name): the file a session uploaded
+# under that name, or a registered user model's folder state, so results of another model never come back.
 
 
 @cached_result("verifications")
-def cached_verification(probe_bytes: bytes, gallery_bytes: bytes, model: str):
-    return verify_pair(*decode_pair(probe_bytes, gallery_bytes), model, loader=cached_model)
+def cached_verification(probe_bytes: bytes, gallery_bytes: bytes, model: str, model_id: str = ""):
+    return verify_pair(*decode_pair(probe_bytes, gallery_bytes), model, loader=page_model)
 
 
 def cached_map(probe_bytes: bytes, gallery_bytes: bytes, model: str, explainer: str, masks: int, seed: int,
                reverse: bool, early_stop: bool, sampling: str, precision: str, progress=None):
     """The shown map and its faithfulness, computed once per inputs and parameters (progress is drawn only then)."""
-    key = result_key(probe_bytes, gallery_bytes, model, explainer, masks, seed, reverse, early_stop, sampling,
-                     precision)
+    model_id = model_key(model)
+    key = result_key(probe_bytes, gallery_bytes, model, model_id, explainer, masks, seed, reverse, early_stop,
+                     sampling, precision)
     return cached_with_progress("verification-maps", key, lambda: pair_map(
-        cached_verification(probe_bytes, gallery_bytes, model), explainer, masks, seed=seed, reverse=reverse,
-        early_stop=early_stop, sampling=sampling, precision=precision, loader=cached_model, progress=progress))
+        cached_verification(probe_bytes, gallery_bytes, model, model_id), explainer, masks, seed=seed,
+        reverse=reverse, early_stop=early_stop, sampling=sampling, precision=precision, loader=page_model,
+        progress=progress))
 
 
 @cached_result("verification-parts")
-def cached_parts(probe_bytes: bytes, gallery_bytes: bytes, model: str, reverse: bool):
-    return part_map(cached_verification(probe_bytes, gallery_bytes, model), reverse=reverse, loader=cached_model)
+def cached_parts(probe_bytes: bytes, gallery_bytes: bytes, model: str, reverse: bool, model_id: str = ""):
+    return part_map(cached_verification(probe_bytes, gallery_bytes, model, model_id), reverse=reverse,
+                    loader=page_model)
 
 
 @cached_result("verification-esb")
@@ -63,12 +74,17 @@ def cached_esb(probe_bytes: bytes, gallery_bytes: bytes, faces):
 
 
 @cached_result("verification-flips")
-def cached_flip(probe_bytes: bytes, gallery_bytes: bytes, model: str, factor: str):
-    return find_flip(cached_verification(probe_bytes, gallery_bytes, model), factor, loader=cached_model)
+def cached_flip(probe_bytes: bytes, gallery_bytes: bytes, model: str, factor: str, model_id: str = ""):
+    return find_flip(cached_verification(probe_bytes, gallery_bytes, model, model_id), factor, loader=page_model)
 
 
 st.title("Face verification")
 st.caption("Explainable face verification after the XAIface demonstrator (seed 001).")
+st.info("**The shipped verifiers are demonstrations, not identity-trained audit targets**: `faceres` comes from "
+        "an age/gender network, and its threshold (0.52) is the 1 % false-match point on only 71 real photos of 36 "
+        "people (dlib-resnet separates those people better; see the cards). To audit the model you are "
+        "given, open **Add your model** below and upload its ONNX or TorchScript file with a spec; it is held "
+        "in this session's memory only.", icon=":material/info:")
 with st.expander("How this works", icon=":material/school:"):
     st.markdown(
         "1. **Decision.** Each face is found, aligned the way its model was trained, and embedded; the pair's "
@@ -95,6 +111,8 @@ with st.expander("How this works", icon=":material/school:"):
         "(r ≥ 0.999); each map's caption names the precision and the check)."
     )
 
+add_model_panel("embedder", MODEL_KEY)  # before the sidebar: a model added now is offered in this run
+
 samples = [s["file"] for s in sample_index()]
 with st.sidebar:
     st.header("Faces")
@@ -104,9 +122,26 @@ with st.sidebar:
     gallery_sample = st.selectbox("…or gallery sample", samples, index=min(1, len(samples) - 1),
                                   disabled=gallery_upload is not None)
     st.header("Explanation")
-    model = st.selectbox("Model", verification_embedders())
-    explainers = st.multiselect("Explainers", offered_explainers(model), default=["fv-rise", "regions"],
-                                format_func=EXPLAINER_LABELS.get)
+    uploaded = list(session_models("embedder"))
+    model_names = [*verification_embedders(), *uploaded]
+    if st.session_state.get(MODEL_KEY) not in model_names:
+        st.session_state.pop(MODEL_KEY, None)  # a model forgotten or removed: back to the default
+    model = st.selectbox("Model", model_names, key=MODEL_KEY,
+                         format_func=lambda n: f"{n} (uploaded)" if n in uploaded else n)
+    try:
+        cam_reason = cam_unavailable_reason(model, page_model)
+    except (ModelUnavailableError, ValueError) as exc:
+        st.error(str(exc))
+        st.stop()
+    offered = offered_explainers(model, page_model)
+    if "verify-explainers" in st.session_state:  # keep the choice, minus what this model does not offer
+        st.session_state["verify-explainers"] = [e for e in st.session_state["verify-explainers"] if e in offered]
+    explainers = st.multiselect("Explainers", offered, key="verify-explainers", format_func=EXPLAINER_LABELS.get,
+                                default=None if "verify-explainers" in st.session_state else ["fv-rise", "regions"])
+    if cam_reason:
+        st.checkbox(EXPLAINER_LABELS["cam"], value=False, disabled=True, key="verify-cam-unavailable",
+                    help=f"Unavailable for {model}: {cam_reason}")
+        st.caption(f"{EXPLAINER_LABELS['cam']} unavailable: {cam_reason}.")
     mask_counts = {
         "fv-rise": st.select_slider("FV-RISE masks N", [128, 256, 512, 768, 1024, 2048, 4096, 10000],
                                     value=DEFAULT_MASKS["fv-rise"]),
@@ -132,27 +167,29 @@ gallery_bytes = gallery_upload.getvalue() if gallery_upload else (SAMPLES_DIR / 
 
 try:
     with st.spinner("Detecting, aligning and embedding both faces…"):
-        result = cached_verification(probe_bytes, gallery_bytes, model)
+        result = cached_verification(probe_bytes, gallery_bytes, model, model_key(model))
 except (ImageInputError, FaceError, ModelUnavailableError, ValueError) as exc:
     st.error(str(exc))
     st.stop()
 
 relation = "≥" if result.metric == "cosine" else "≤"
+has_threshold = math.isfinite(result.threshold)
 head = st.columns(4)
-head[0].metric("Decision", "same person" if result.same_person else "different people")
+head[0].metric("Decision", ("same person" if result.same_person else "different people") if has_threshold
+               else "no threshold")
 head[1].metric(f"Score ({result.metric})", f"{result.native_score:.3f}")
-head[2].metric("Threshold", f"{relation} {result.threshold}")
+head[2].metric("Threshold", f"{relation} {result.threshold:.4g}" if has_threshold else "no threshold")
 head[3].metric("Cosine similarity", f"{result.cosine:.3f}")
+if not has_threshold:
+    st.warning(f"**{result.model} has no decision threshold yet** (its spec says threshold = \"calibrate\"), so "
+               "this pair is neither accepted nor rejected: read the score and the maps only. Calibrate it on your "
+               f"own labelled photos: `python -m xai models add SPEC`, then `python -m xai calibrate verify --data "
+               f"DIR --model {result.model} --fmr 0.01`, or give the spec a numeric threshold.",
+               icon=":material/warning:")
 
-reference = ScoreReference.load(result.model)
-if reference is not None:
-    confidence = calibrated_confidence(reference, result.native_score)
-    st.caption(
-        f"Calibrated confidence: at this score {confidence.fmr:.0%} of {confidence.impostor_pairs} impostor pairs "
-        f"would be accepted (FMR) and {confidence.fnmr:.0%} of {confidence.genuine_pairs} genuine pairs rejected "
-        f"(FNMR). Reference: {reference.source}. Calibrate on your own labelled photos with "
-        "`python -m xai calibrate verify --data DIR`."
-    )
+# --- calibration: the threshold's origin, calibrated confidence, DET and histograms (ui/calibration_panel.py) ---
+render_calibration(result)
+# --- end of calibration ---
 faces = st.columns(2)
 faces[0].image(result.probe_crop, caption="probe (model input)", width=260)
 faces[1].image(result.gallery_crop, caption="gallery (model input)", width=260)
@@ -172,7 +209,7 @@ if explainers:
         for reverse in directions:
             label = direction_label(explainer, reverse)
             if explainer == "regions":
-                parts = cached_parts(probe_bytes, gallery_bytes, model, reverse)
+                parts = cached_parts(probe_bytes, gallery_bytes, model, reverse, model_key(model))
                 panel_tiles.append(parts.picture)
                 with columns[index]:
                     st.image(parts.picture, caption=f"{label}: green supports, magenta opposes the decision",
@@ -233,15 +270,19 @@ factor = factor_columns[0].selectbox("Factor applied to the probe", list(FACTORS
 strength = factor_columns[0].slider("Strength", 0.0, 1.0, 0.5, 0.1)
 factor_columns[1].image(apply_factor(result.probe_crop, factor, strength), caption=f"{factor} at {strength:.1f}",
                         width=200)
-flip = cached_flip(probe_bytes, gallery_bytes, model, factor)
+flip = cached_flip(probe_bytes, gallery_bytes, model, factor, model_key(model))
 sweep = flip.sweep
 figure = go.Figure(go.Scatter(x=sweep.strengths, y=sweep.native, mode="lines+markers", name=result.metric))
-figure.add_hline(y=result.threshold, line_dash="dash", annotation_text="threshold")
+if has_threshold:
+    figure.add_hline(y=result.threshold, line_dash="dash", annotation_text="threshold")
 figure.update_layout(title=f"{result.metric} vs {factor} strength", xaxis_title="strength", height=300,
                      margin=dict(t=40, b=30, l=30, r=10))
 factor_columns[2].plotly_chart(figure, width="stretch")
-st.caption("The decision never changes over this sweep." if flip.flips_at is None else
-           f"The decision flips at strength {flip.flips_at:.1f}.")
+if not has_threshold:
+    st.caption("No threshold: the score's response to the factor is shown, but no decision can flip.")
+else:
+    st.caption("The decision never changes over this sweep." if flip.flips_at is None else
+               f"The decision flips at strength {flip.flips_at:.1f}.")
 
 
 rise = report_explainer(explainers)  # reports use a RISE map
@@ -254,6 +295,6 @@ report_button("verify", lambda: assemble_verify_report(  # the pair, maps and ga
     gate_section(report_inputs, [cached_gate_result(probe_bytes, result.probe_faces),
                                  cached_gate_result(gallery_bytes, result.gallery_faces)]),
     explainer=rise, n_masks=mask_counts[rise], seed=int(seed), sampling=sampling, precision=precision,
-    early_stop=early_stop, loader=cached_model), "audit-verify",
-    fingerprint=f"{hash(probe_bytes)}|{hash(gallery_bytes)}|{model}|{rise}|{mask_counts}|{seed}|{sampling}|{precision}|"
+    early_stop=early_stop, loader=page_model), "audit-verify",
+    fingerprint=f"{hash(probe_bytes)}|{hash(gallery_bytes)}|{model}|{model_key(model)}|{rise}|{mask_counts}|{seed}|{sampling}|{precision}|"
                 f"{both_ways}|{early_stop}")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 SAMPLES = ROOT / "assets" / "samples"
+
+# The tests see no user models but the ones they register themselves: the user model folder (models/user_store.py)
+# is an empty folder of this test run, never the tester's own (~/.local/share/face-xai-studio/models). Set before
+# any test imports the registry; subprocesses (CLI, the app in the browser tests) inherit it.
+os.environ["FACE_XAI_MODELS"] = tempfile.mkdtemp(prefix="face-xai-test-models-")
 
 
 def _require_setup() -> None:

@@ -22,7 +22,9 @@ from pathlib import Path
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
 #: libraries imported inside functions on a page's path (drawing, PDF export, statistics, MediaPipe)
-LAZY_LIBRARIES = ("matplotlib.pyplot", "fpdf", "scipy.stats", "mediapipe", "pytorch_grad_cam")
+#: and the runtimes of user models ("Add your model": onnxruntime through models.user, onnx2torch for their CAMs)
+LAZY_LIBRARIES = ("matplotlib.pyplot", "fpdf", "scipy.stats", "mediapipe", "pytorch_grad_cam", "models.user",
+                  "onnx2torch")
 
 _LOCK = threading.Lock()
 _loaded: set[Path] = set()

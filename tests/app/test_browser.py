@@ -38,7 +38,7 @@ def test_spoof_page_explains_a_sample_then_rejects_a_faceless_upload(tmp_path):
         decision = page.get_by_test_id("stMetricValue").first.inner_text()
         page.screenshot(path=str(ARTIFACTS / "spoof.png"), full_page=True)
 
-        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(blank))
+        page.get_by_test_id("stSidebarUserContent").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(blank))
         page.get_by_text("No face was found").wait_for(timeout=120_000)
         page.screenshot(path=str(ARTIFACTS / "spoof-no-face.png"), full_page=True)
     assert decision in ("genuine", "spoof")

@@ -30,7 +30,7 @@ def test_gates_page_shows_decision_and_evidence(sample_images, tmp_path):
         evidence_png = evidence.screenshot()
         page.screenshot(path=str(ARTIFACTS / "quality-gates.png"), full_page=True)
 
-        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(replay))
+        page.get_by_test_id("stSidebarUserContent").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(replay))
         page.get_by_text("Decision: strong spoof").first.wait_for(timeout=240_000)
         page.get_by_role("button", name="Download the JSON").wait_for(timeout=120_000)
         rendered_image_widths(page)

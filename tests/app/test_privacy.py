@@ -76,7 +76,7 @@ def test_uploaded_faces_are_not_written_anywhere(tmp_path):
                            ("Quality gates", "Download the JSON")):
             page.get_by_role("link", name=link).click()
             page.get_by_role("heading", name=link).wait_for(timeout=60_000)  # the new page, not the old one
-            page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(upload)  # even mid-run
+            page.get_by_test_id("stSidebarUserContent").get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(upload)  # even mid-run
             page.get_by_text("private.jpg").first.wait_for(timeout=60_000)
             page.get_by_role("button", name=done).wait_for(timeout=300_000)
             wait_until_idle(page)

@@ -81,13 +81,13 @@ def _cmd_esb(args: argparse.Namespace) -> int:
 
 def _add_score_options(parser: argparse.ArgumentParser) -> None:
     """Options of ``evaluate spoof|verify|idcard --data`` (``--model`` and ``--out`` are shared)."""
-    from xai.spoof.explain import SPOOF_FAMILIES
+    from xai.spoof.explain import spoof_families
     from xai.tasks import TASKS
 
     group = parser.add_argument_group("spoof / verify / idcard --data")
     group.add_argument("--data", help="labelled folder (bona_fide/, attack/) or CSV image,label; verify: CSV "
                                       "probe,gallery,same")
-    group.add_argument("--spoof-model", default=TASKS["spoof"].default_model, choices=list(SPOOF_FAMILIES))
+    group.add_argument("--spoof-model", default=TASKS["spoof"].default_model, choices=list(spoof_families()))
     group.add_argument("--idcard-model", default=TASKS["idcard"].default_model)
     group.add_argument("--threshold", type=float, default=None,
                        help="operating threshold (default 0.5; verify: the model's own)")

@@ -81,8 +81,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from models.registry import verification_embedders
     from xai.explain.cam import CAM_METHODS
-    from xai.spoof.explain import SPOOF_FAMILIES
+    from xai.spoof.explain import spoof_families
     from xai.tasks import TASKS
 
     parser = sub.add_parser("explain", help="batch: one audit report (HTML, PDF, JSON) per item and a summary CSV")
@@ -94,11 +95,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDFs (faster)")
     parser.add_argument("--no-gates", action="store_true", help="spoof/verify: do not run the quality gates")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--spoof-model", default=TASKS["spoof"].default_model, choices=list(SPOOF_FAMILIES))
+    parser.add_argument("--spoof-model", default=TASKS["spoof"].default_model, choices=list(spoof_families()))
     parser.add_argument("--cam", default="grad-cam", choices=list(CAM_METHODS))
     parser.add_argument("--mask-top", type=float, default=10.0)
     parser.add_argument("--steps", type=int, default=8)
-    parser.add_argument("--verify-model", default=TASKS["verify"].default_model)
+    parser.add_argument("--verify-model", default=TASKS["verify"].default_model, choices=verification_embedders())
     parser.add_argument("--explainer", default="fv-rise", choices=["fv-rise", "corr-rise"])
     parser.add_argument("--masks", type=int, default=512)
     parser.add_argument("--sampling", default="sobol", choices=["sobol", "random"])

@@ -7,10 +7,22 @@ everywhere (JSON indented by 2, ASCII-escaped unless a command says otherwise; C
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from xai.evaluation.tables import write_csv
+
+
+def strict_json(value):
+    """``value`` with every NaN or infinite float replaced by None, so that it serialises as strict JSON (null)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
 
 
 def print_json(value, indent: int | None = 2, ensure_ascii: bool = True, default: Callable | None = None) -> None:

@@ -51,11 +51,11 @@ def _cmd_spoof(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     from xai.explain.cam import CAM_METHODS
     from xai.explain.faithfulness import DEFAULT_CURVE_STEPS, DEFAULT_MASK_TOP_PERCENT
-    from xai.spoof.explain import SPOOF_FAMILIES
+    from xai.spoof.explain import spoof_families
 
     parser = sub.add_parser("spoof", help="region-wise explainable face anti-spoofing of one image (seed 000)")
     parser.add_argument("image", help="a photo with one face")
-    parser.add_argument("--model", default="resnet18-cbam-regions", choices=list(SPOOF_FAMILIES))
+    parser.add_argument("--model", default="resnet18-cbam-regions", choices=list(spoof_families()))
     parser.add_argument("--cam", default="grad-cam", choices=list(CAM_METHODS))
     parser.add_argument("--layer", default=None, help="CAM target layer (default: the model's; e.g. layer4.1)")
     parser.add_argument("--mask-top", type=float, default=DEFAULT_MASK_TOP_PERCENT,

@@ -4,9 +4,14 @@ reference genuine/impostor scores for calibrated confidence."""
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from typing import TYPE_CHECKING
 
-from xai.cli.output import write_outputs
+from xai.cli.output import strict_json, write_outputs
+
+if TYPE_CHECKING:
+    from xai.verify.calibration import CalibrationSummary
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
@@ -28,8 +33,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     summary = {"model": result.model, "metric": result.metric, "native_score": result.native_score,
-               "threshold": result.threshold, "cosine": result.cosine, "same_person": result.same_person,
+               "threshold": result.threshold, "cosine": result.cosine,
+               "same_person": result.same_person if math.isfinite(result.threshold) else None,
                "faces_found": list(result.faces_found)}
+    if result.calibration is not None:  # which threshold decided, and where it came from
+        summary["threshold_origin"] = result.calibration.to_json()
     reference = ScoreReference.load(result.model)
     if reference is not None:
         confidence = calibrated_confidence(reference, result.native_score)
@@ -95,12 +103,20 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                     Image.fromarray(colorize(saliency.similarity)).save(out / f"{label}_similarity_map.png")
                     Image.fromarray(colorize(saliency.dissimilarity)).save(out / f"{label}_dissimilarity_map.png")
 
-    if write_outputs(summary, args.out, args.json, save_pictures, json_name="verification.json"):
+    # a user model that has no threshold until it is calibrated: null, not NaN (invalid JSON), and no decision
+    if write_outputs(strict_json(summary), args.out, args.json, save_pictures, json_name="verification.json"):
         return 0
     relation = ">=" if result.metric == "cosine" else "<="
-    verdict = "SAME person" if result.same_person else "DIFFERENT people"
-    print(f"{result.model}: {result.metric} {result.native_score:.4f} (threshold {relation} {result.threshold}) "
-          f"→ {verdict}; cosine {result.cosine:.4f}")
+    if not math.isfinite(result.threshold):
+        print(f"{result.model}: {result.metric} {result.native_score:.4f} → no decision: the model has no threshold "
+              f"until it is calibrated (python -m xai calibrate verify --data DIR --model {result.model} --fmr 0.01); "
+              f"cosine {result.cosine:.4f}")
+    else:
+        verdict = "SAME person" if result.same_person else "DIFFERENT people"
+        print(f"{result.model}: {result.metric} {result.native_score:.4f} (threshold {relation} "
+              f"{result.threshold:.4g}) → {verdict}; cosine {result.cosine:.4f}")
+    if result.calibration is not None:
+        print(f"threshold: {result.calibration.text}")
     for label in ("probe", "gallery"):
         if f"{label}_regions" in summary:
             parts = ", ".join(f"{k} {v['delta_hidden']:+.3f}" for k, v in summary[f"{label}_regions"].items())
@@ -139,26 +155,68 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from xai.verify.calibration import build_reference, identities_from_folder, sample_identities
+    from xai.verify.calibration import (
+        CalibrationError,
+        build_reference,
+        check_target,
+        identities_from_folder,
+        sample_identities,
+        summarize,
+    )
+    from xai.verify.calibration_plots import write_figures
 
     try:
+        targets = [check_target(t) for t in args.fmr or []]
         if args.data:
             identities, skipped = identities_from_folder(Path(args.data))
             source = f"labelled folder {args.data} (user calibration)"
         else:
             identities, skipped = sample_identities(), []
             source = "the sample portraits fetched at set-up (assets/samples): far too few pairs for real use"
-        for model in args.model or _embedders():
-            reference = build_reference(model, identities, source)
-            path = reference.save(Path(args.out)) if args.out else reference.save()
+        models = args.model or _embedders()
+        for model in models:
+            reference = build_reference(model, identities, source, targets=targets, skipped=skipped)
+            if args.out:  # a report folder: the stored calibration (used by decisions) is left as it is
+                folder = Path(args.out) if len(models) == 1 else Path(args.out) / model
+                written = [reference.save(folder / "calibration.json"),
+                           *write_figures(reference, folder, _own_threshold(model))]
+            else:
+                written = [reference.save()]
             print(f"{model}: {len(reference.genuine)} genuine and {len(reference.impostor)} impostor scores "
-                  f"from {reference.images} photos of {reference.identities} identities → {path}")
-    except (ValueError, FileNotFoundError) as exc:
+                  f"from {reference.images} photos of {reference.identities} identities → "
+                  f"{', '.join(map(str, written))}")
+            _print_summary(summarize(reference))
+    except (CalibrationError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if skipped:
         print(f"skipped (unreadable or no face): {', '.join(skipped)}")
     return 0
+
+
+def _own_threshold(model: str) -> float:
+    from models.registry import load_model
+
+    return float(load_model(model).threshold)  # NaN for a user model whose spec says "calibrate"
+
+
+def _print_summary(summary: CalibrationSummary) -> None:
+    from xai.verify.calibration import summary_rows
+
+    relation = "≤" if summary.metric == "euclidean" else "≥"
+    print(f"  EER {summary.eer:.2%} at {summary.metric} {relation} {summary.eer_threshold:.4f}; the "
+          f"{summary.impostor_pairs} impostor pairs resolve FMR ≥ {summary.resolvable_fmr:.2%} (95 %, rule of three)")
+    rows = summary_rows(summary)
+    if not rows:
+        print("  no target FMR asked (--fmr 0.01): decisions keep the model's own threshold")
+        return
+    widths = {k: max(len(k), *(len(r[k]) for r in rows)) for k in rows[0]}
+    print("  " + " | ".join(k.ljust(w) for k, w in widths.items()))
+    for row in rows:
+        print("  " + " | ".join(row[k].ljust(w) for k, w in widths.items()))
+    point = summary.operating
+    print(f"  decisions use: {relation} {point.threshold:.4f} (target FMR {point.target_fmr:.2%})" if point else
+          "  no target is supported by these pairs: decisions keep the model's own threshold")
 
 
 def _embedders() -> list[str]:
@@ -168,10 +226,17 @@ def _embedders() -> list[str]:
 
 
 def register_calibrate(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("calibrate", help="reference genuine/impostor scores for calibrated confidence")
+    parser = sub.add_parser("calibrate", help="calibrate a verifier on labelled photos: thresholds at target FMRs "
+                                              "with confidence intervals, EER, DET curve")
     parser.add_argument("what", choices=["verify"])
     parser.add_argument("--data", help="labelled folder DIR/<identity>/<photo>; default: the sample portraits")
     parser.add_argument("--model", action="append", choices=_embedders(),
                         help="embedder (repeatable; default: every verification embedder)")
-    parser.add_argument("--out", help="folder for <model>.json (default: models/calibration)")
+    parser.add_argument("--fmr", action="append", type=float, metavar="RATE",
+                        help="target false-match rate, e.g. 0.01 (repeatable); the first one the impostor pairs "
+                             "can resolve sets the decision threshold")
+    parser.add_argument("--out", help="report folder for calibration.json, det.html and histograms.html (one "
+                                      "sub-folder per model when there are several); the stored calibration is "
+                                      "left unchanged. Default: store it (shipped models: models/calibration/"
+                                      "<model>.json; user models: their folder in the user model store)")
     parser.set_defaults(func=_cmd_calibrate)

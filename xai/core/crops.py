@@ -8,10 +8,12 @@ already-detected :class:`~xai.core.faces.DetectedFace`, so no model runs Face Me
 * "region": the seed 000 pipeline's region crop (:func:`~xai.core.regions.run_face_pipeline`), taken from a
   pipeline result the caller already has, or computed here from ``face`` without meshing again;
 * "model": the model's own cropping from the face box (:meth:`~models.base.PretrainedModel.own_crop`, e.g. dlib).
+* "image": the whole image resized to (S, S) (user models that see the full frame).
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from models.base import PretrainedModel
@@ -49,6 +51,9 @@ def model_crop(model: PretrainedModel, image: np.ndarray, face: DetectedFace,
         return regions.crops[spec.region].image
     if spec.kind == "model":
         return model.own_crop(image, face.box)
+    if spec.kind == "image":
+        interpolation = cv2.INTER_AREA if min(image.shape[:2]) > spec.size else cv2.INTER_LINEAR
+        return cv2.resize(image, (spec.size, spec.size), interpolation=interpolation)
     raise ValueError(f"{getattr(model, 'name', type(model).__name__)} takes {spec.kind!r} crops, not face crops: "
                      "its task makes them (xai.idcard for ID cards)")
 

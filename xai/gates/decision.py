@@ -82,19 +82,24 @@ def liveness_score(image: np.ndarray, face: DetectedFace, thresholds: GateThresh
                    models: Sequence[str] = DEFAULT_LIVENESS_MODELS, loader: Callable | None = None) -> LivenessScore:
     """Mean bona fide probability of ``models`` on their own crops of ``face`` in ``image`` ((H, W, 3) uint8 RGB).
 
+    A name outside the registry is accepted when ``loader`` holds a spoof classifier of that name (a model
+    uploaded in a browser session, not registered).
+
     Raises:
-        ValueError: no model, or a name that is not a registered spoof model (the message lists the valid ones).
+        ValueError: no model, or a name that is not a spoof model (the message lists the registered ones).
         ModelUnavailableError: a model's files are missing.
     """
+    from models.base import SpoofClassifier
     from models.registry import load_model, names
 
     if not models:
         raise ValueError("choose at least one liveness model")
-    valid = names("spoof")
-    unknown = [m for m in models if m not in valid]
+    valid, registered = names("spoof"), names()
+    load = loader or load_model
+    unknown = [m for m in models if m not in valid and (loader is None or m in registered
+                                                        or not isinstance(loader(m), SpoofClassifier))]
     if unknown:
         raise ValueError(f"unknown liveness model(s) {unknown}; choose from: {', '.join(valid)}")
-    load = loader or load_model
     per_model = {}
     regions = None  # the seed 000 region crops of ``face``, built once for every region model
     for name in models:

@@ -14,7 +14,7 @@ from xai.core.metrics import GENUINE, SPOOF
 from xai.evaluation.adapter import TaskEvaluation
 from xai.evaluation.items import LabelledItem, png_bytes
 from xai.evaluation.scoring import Evaluation, ProgressFn, score_items
-from xai.spoof.explain import FAMILY_LABELS, SPOOF_FAMILIES
+from xai.spoof.explain import family_label, family_units, spoof_families
 
 #: evaluation class names: (label 0, label 1)
 EVALUATION_CLASSES = ("attack", "bona fide")
@@ -31,10 +31,8 @@ def spoof_score(image: np.ndarray, family: str, loader: Callable | None = None) 
     from xai.explain.score import scores_of
     from xai.spoof.score import score_function
 
-    if family not in SPOOF_FAMILIES:
-        raise ValueError(f"unknown model family {family!r}; choose one of: {', '.join(SPOOF_FAMILIES)}")
-    _region, model_name = next((u for u in SPOOF_FAMILIES[family] if u[0] in ("full_face", "face")),
-                               SPOOF_FAMILIES[family][0])
+    units = family_units(family, loader)  # ValueError for an unknown family
+    _region, model_name = next((u for u in units if u[0] in ("full_face", "face")), units[0])
     face = run_face_pipeline(image)
     classifier = (loader or load_model)(model_name)
     crop = model_crop(classifier, face.original, face.face, regions=face)
@@ -78,5 +76,5 @@ def demo_items() -> list[LabelledItem]:
 
 EVALUATION = TaskEvaluation(
     evaluate=evaluate_spoof, default_model=DEFAULT_FAMILY, default_threshold=lambda _model: DEFAULT_THRESHOLD,
-    class_names=EVALUATION_CLASSES, demo_items=demo_items, models=lambda: list(SPOOF_FAMILIES),
-    model_role="Spoof model", model_title=lambda name: FAMILY_LABELS.get(name, name))
+    class_names=EVALUATION_CLASSES, demo_items=demo_items, models=lambda: list(spoof_families()),
+    model_role="Spoof model", model_title=family_label)

@@ -8,7 +8,7 @@ heatmap of the masked input (Table 4); deletion/insertion faithfulness curves.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,8 +30,9 @@ from xai.explain.faithfulness import (
 )
 from xai.spoof.score import score_function
 
-#: family → ((unit name, registered model name), ...). Region models see the seed's region crops; the Human
-#: models see their own crop of the largest face.
+#: The shipped families: family → ((unit name, registered model name), ...). Region models see the seed's
+#: region crops; the Human models see their own crop of the largest face. Every other spoof model (a user model)
+#: is a one-unit family named by the model: :func:`spoof_families` lists them all.
 SPOOF_FAMILIES: dict[str, tuple[tuple[str, str], ...]] = {
     "resnet18-cbam-regions": (("full_face", "resnet18-cbam-full_face"), ("eyes", "resnet18-cbam-eyes"),
                               ("nose", "resnet18-cbam-nose"), ("mouth", "resnet18-cbam-mouth")),
@@ -41,6 +42,51 @@ SPOOF_FAMILIES: dict[str, tuple[tuple[str, str], ...]] = {
 FAMILY_LABELS = {"resnet18-cbam-regions": "ResNet18-CBAM per region (trained here, synthetic attacks)",
                  "human-antispoof": "Human antispoof (real vs computer-generated)",
                  "human-liveness": "Human liveness (LivenessNet)"}
+#: Unit name of a one-unit family (a model judged on its own crop of the largest face).
+FACE_UNIT = "face"
+
+Units = tuple[tuple[str, str], ...]
+
+
+def spoof_families(extra: Sequence[str] = ()) -> dict[str, Units]:
+    """Every spoof model family, in menu order: the shipped :data:`SPOOF_FAMILIES`, then one one-unit family per
+    registered spoof model that no shipped family holds (the user models, read from the registry each call), then
+    one per name of ``extra`` (models only a caller's loader holds, e.g. an upload kept in a browser session).
+
+    Returns:
+        family → ((unit name, model name), ...); a one-unit family is ``((FACE_UNIT, name),)``.
+    """
+    from models.registry import names
+
+    families: dict[str, Units] = dict(SPOOF_FAMILIES)
+    shipped_units = {model for units in SPOOF_FAMILIES.values() for _unit, model in units}
+    for name in [*names("spoof"), *extra]:
+        if name not in shipped_units and name not in families:
+            families[name] = ((FACE_UNIT, name),)
+    return families
+
+
+def family_units(family: str, loader: Callable[[str], SpoofClassifier] | None = None) -> Units:
+    """The units of ``family``: a family of :func:`spoof_families`, or the name of a spoof model that only
+    ``loader`` holds (not in the registry: a session's upload), as a one-unit family.
+
+    Raises:
+        ValueError: neither (the message lists the families).
+    """
+    from models.registry import names
+
+    families = spoof_families()
+    if family in families:
+        return families[family]
+    if loader is not None and family not in names():
+        if isinstance(loader(family), SpoofClassifier):  # the loader's own ValueError names an unknown model
+            return ((FACE_UNIT, family),)
+    raise ValueError(f"unknown model family {family!r}; choose one of: {', '.join(families)}")
+
+
+def family_label(family: str) -> str:
+    """The name people read for ``family``: its label, else "<name> (your model)" for a user model's family."""
+    return FAMILY_LABELS.get(family, f"{family} (your model)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,15 +197,14 @@ def explain_spoof(image: np.ndarray, family: str = "resnet18-cbam-regions", cam_
 
     Raises:
         xai.core.faces.FaceError: no usable face (a message for the user).
-        ValueError: unknown family or CAM method.
+        ValueError: unknown family (:func:`family_units`) or CAM method.
+        NotImplementedError: a unit's model has no gradient CAM (its ``cam_unavailable_reason`` says why).
     """
-    if family not in SPOOF_FAMILIES:
-        raise ValueError(f"unknown model family {family!r}; choose one of: {', '.join(SPOOF_FAMILIES)}")
     if cam_method not in CAM_METHODS:
         raise ValueError(f"unknown CAM method {cam_method!r}; choose one of: {', '.join(CAM_METHODS)}")
+    units = family_units(family, loader)
     start = time.perf_counter()
     face = run_face_pipeline(image)
-    units = SPOOF_FAMILIES[family]
     explained = []
     for index, (region, model_name) in enumerate(units):
         if progress:

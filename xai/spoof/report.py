@@ -27,7 +27,7 @@ from xai.report.builder import (
     seed_everything,
     utc_now,
 )
-from xai.spoof.explain import SPOOF_FAMILIES, SpoofExplanation, explain_spoof, explanation_to_dict
+from xai.spoof.explain import SpoofExplanation, explain_spoof, explanation_to_dict, family_units
 
 
 def assemble_spoof_report(image: ReportInput, explanation: SpoofExplanation, gates: GateSection,
@@ -47,8 +47,7 @@ def assemble_spoof_report(image: ReportInput, explanation: SpoofExplanation, gat
     Raises:
         ValueError: unknown family, or gate records of other inputs.
     """
-    if family not in SPOOF_FAMILIES:
-        raise ValueError(f"unknown spoof model family {family!r}; choose one of: {', '.join(SPOOF_FAMILIES)}")
+    units = family_units(family, loader)  # ValueError for an unknown family
     gates.check_inputs([image])
     record = input_record(image)
     params = {"family": family, "cam_method": cam_method, "mask_top_percent": float(mask_top_percent),
@@ -56,7 +55,7 @@ def assemble_spoof_report(image: ReportInput, explanation: SpoofExplanation, gat
               "with_gates": gates.ran, "gate_models": list(gates.models)}
     details = explanation_to_dict(explanation)
     details.pop("seconds", None)
-    models = tuple(model_record(name, loader) for _region, name in SPOOF_FAMILIES[family])
+    models = tuple(model_record(name, loader) for _region, name in units)
     models += gate_models_records(gates, loader, known=models)
     d = explanation.decision
     scores, faith, pictures = {}, {}, []

@@ -28,6 +28,7 @@ import torch
 
 from models.base import FaceEmbedder
 from models.registry import load_model
+from xai.verify.calibration import accepts
 from xai.verify.pipeline import VerificationResult
 from xai.verify.score import score_function
 
@@ -104,7 +105,7 @@ class FactorSweep:
         strengths: (K,) float in [0, 1].
         cosine: (K,) cosine similarity to the gallery embedding.
         native: (K,) score in the model's native metric.
-        same_person: (K,) bool decisions at the model's threshold.
+        same_person: (K,) bool decisions at the pair's decision threshold (``result.threshold``).
     """
 
     factor: str
@@ -124,5 +125,5 @@ def factor_sweep(result: VerificationResult, factor: str, strengths: np.ndarray 
         cosine = score_function(embedder, result.gallery_crop)(embedder.to_batch(changed)).numpy()
         descriptors = embedder.descriptors(embedder.to_batch(np.concatenate([changed, result.gallery_crop[None]])))
         native = embedder.native_score(descriptors[:-1], descriptors[-1:].expand(len(levels), -1)).numpy()
-    decisions = np.array([embedder.is_match(float(v)) for v in native])
+    decisions = np.array([accepts(result.metric, float(v), result.threshold) for v in native])  # the pair's threshold
     return FactorSweep(factor, levels, cosine.astype(np.float32), native.astype(np.float32), decisions)

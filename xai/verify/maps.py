@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.base import FaceEmbedder
-from models.registry import load_model, model_class
+from models.registry import load_model
 from xai.explain.faithfulness import FaithfulnessCurves
 from xai.explain.rise.result import SaliencyResult
 from xai.verify.parts import PartContribution, contribution_overlay, supports_decision
@@ -37,12 +37,29 @@ RISE_EXPLAINERS = ("fv-rise", "corr-rise")
 ProgressFn = Callable[[int, int, np.ndarray], None]
 
 
-def offered_explainers(model: str) -> list[str]:
+def cam_unavailable_reason(model: str, loader: Callable[[str], FaceEmbedder] = load_model) -> str:
+    """Why Similarity Grad-CAM cannot explain the embedder ``model`` ("" when it can), read from the loaded model.
+
+    A shipped model says so by its class (``differentiable = False``: a black box); a user model by its instance
+    (:attr:`models.user.UserModel.cam_unavailable_reason`: no ``cam_layer`` in its spec, or its graph does not
+    convert to torch).
+    """
+    embedder = loader(model)
+    reason = getattr(embedder, "cam_unavailable_reason", "")
+    if reason:
+        return str(reason)
+    if not embedder.differentiable or embedder.target_layer is None:
+        return f"{model} is a black box (no gradients to a named layer): use FV-RISE, CorrRISE or face-part occlusion"
+    return ""
+
+
+def offered_explainers(model: str, loader: Callable[[str], FaceEmbedder] = load_model) -> list[str]:
     """The explainers of :data:`EXPLAINER_LABELS` that apply to the embedder ``model``, in menu order.
 
-    Similarity Grad-CAM needs gradients, so it is offered only for differentiable embedders.
+    Similarity Grad-CAM needs gradients, so it is offered only when :func:`cam_unavailable_reason` is "" (the
+    page shows the CAM choice disabled with that reason otherwise).
     """
-    cam = ["cam"] if model_class(model).differentiable else []
+    cam = [] if cam_unavailable_reason(model, loader) else ["cam"]
     return [*RISE_EXPLAINERS, *cam, "regions"]
 
 

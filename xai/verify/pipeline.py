@@ -1,8 +1,9 @@
 """Face verification of a probe/gallery pair and its black-box explanations (seed 001).
 
 Each face is detected (largest face), cropped and aligned the way its embedder expects, embedded, and
-compared in the model's native metric (cosine similarity, or dlib's Euclidean distance) against the model's
-threshold (its origin is stated in the model card). Explanations use the cosine similarity of the masked
+compared in the model's native metric (cosine similarity, or dlib's Euclidean distance) against the threshold
+of the model's calibration at a target FMR where one is stored, else the model's own threshold (its origin is
+stated in the model card); the result says which (:class:`xai.verify.calibration.ThresholdOrigin`). Explanations use the cosine similarity of the masked
 probe to the gallery embedding, computed once.
 """
 
@@ -15,13 +16,14 @@ import numpy as np
 import torch
 
 from models.base import FaceEmbedder
-from models.registry import load_model, verification_embedders
+from models.registry import load_model, names, verification_embedders
 from xai.core.crops import model_crop
 from xai.core.faces import DetectedFace, detect_faces, usable_face
 from xai.explain.rise.corr import corr_rise
 from xai.explain.rise.engine import ProgressFn
 from xai.explain.rise.fv import fv_rise
 from xai.explain.rise.result import SaliencyResult
+from xai.verify.calibration import ThresholdOrigin, accepts, decision_threshold
 from xai.verify.score import score_function
 
 EXPLAINERS = ("fv-rise", "corr-rise")
@@ -43,12 +45,14 @@ class VerificationResult:
         probe_crop, gallery_crop: (S, S, 3) uint8 RGB model inputs.
         native_score: score in the model's metric (``metric``).
         metric: "cosine" (higher = same) or "euclidean" (lower = same).
-        threshold: decision threshold on ``native_score``.
+        threshold: decision threshold on ``native_score`` (``calibration.threshold`` when that is set).
         cosine: cosine similarity of the L2-normalised embeddings in [−1, 1].
         same_person: the decision.
         faces_found: (probe, gallery) face counts; the largest face of each is used.
         probe_faces, gallery_faces: every face detected in each photo, largest first, in its pixels (handed on to
             the gates, soft biometrics and reports so Face Mesh runs once per photo).
+        calibration: which threshold decided and where it came from (a calibrated operating point or the
+            model's own threshold); None only for results built without :func:`verify_pair`.
     """
 
     model: str
@@ -62,6 +66,7 @@ class VerificationResult:
     faces_found: tuple[int, int]
     probe_faces: tuple[DetectedFace, ...] = ()
     gallery_faces: tuple[DetectedFace, ...] = ()
+    calibration: ThresholdOrigin | None = None
 
     @property
     def probe_face(self) -> DetectedFace:
@@ -75,10 +80,16 @@ class VerificationResult:
 
 
 def _embedder(name: str, loader: Callable[[str], FaceEmbedder]) -> FaceEmbedder:
-    if name not in verification_embedders():
-        raise ValueError(f"{name!r} is not offered for verification; choose one of: "
-                         f"{', '.join(verification_embedders())}")
-    return loader(name)
+    """The embedder ``name``: a verification embedder of the registry, or one only ``loader`` holds (a model
+    uploaded in a browser session, not registered); ValueError for any other registered model."""
+    if name in verification_embedders():
+        return loader(name)
+    if name not in names():
+        embedder = loader(name)  # the registry's loader raises ValueError naming the valid models
+        if isinstance(embedder, FaceEmbedder) and getattr(embedder, "usable_for_verification", True):
+            return embedder
+    raise ValueError(f"{name!r} is not offered for verification; choose one of: "
+                     f"{', '.join(verification_embedders())}")
 
 
 def verify_pair(probe: np.ndarray, gallery: np.ndarray, model: str = "faceres",
@@ -98,9 +109,11 @@ def verify_pair(probe: np.ndarray, gallery: np.ndarray, model: str = "faceres",
         native = float(embedder.native_score(descriptors[:1], descriptors[1:]))
         embeddings = torch.nn.functional.normalize(descriptors, dim=-1)
         cosine = float(embedder.similarity(embeddings[:1], embeddings[1:]))
-    return VerificationResult(model, crops[0], crops[1], native, embedder.native_metric, embedder.threshold,
-                              cosine, embedder.is_match(native), (len(probe_faces), len(gallery_faces)),
-                              tuple(probe_faces), tuple(gallery_faces))
+    origin = decision_threshold(model, float(embedder.threshold))  # a calibrated operating point, else the model's
+    return VerificationResult(model, crops[0], crops[1], native, embedder.native_metric, origin.threshold,
+                              cosine, accepts(embedder.native_metric, native, origin.threshold),
+                              (len(probe_faces), len(gallery_faces)), tuple(probe_faces), tuple(gallery_faces),
+                              origin)
 
 
 def explain_pair(result: VerificationResult, explainer: str = "fv-rise", n_masks: int | None = None, seed: int = 0,
@@ -144,7 +157,9 @@ def similarity_cam(result: VerificationResult, method: str = "grad-cam", reverse
 
     embedder = _embedder(result.model, loader)
     if not embedder.differentiable or embedder.target_layer is None:
-        raise ValueError(f"{result.model} is a black box: use fv-rise or corr-rise")
+        # a user model says why (its spec names no cam_layer, or its graph does not convert to torch)
+        why = getattr(embedder, "cam_unavailable_reason", "")
+        raise ValueError(f"{result.model} is a black box{f' ({why})' if why else ''}: use fv-rise or corr-rise")
     explained, other = (result.gallery_crop, result.probe_crop) if reverse else (result.probe_crop,
                                                                                  result.gallery_crop)
     score = score_function(embedder, other, gradients=True)

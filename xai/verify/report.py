@@ -160,10 +160,12 @@ def assemble_verify_report(probe: ReportInput, gallery: ReportInput, result: Ver
         (result.native_score <= result.threshold)
     first = faith[f"probe/{shown}"]
     _rating, sentence = faithfulness_words(first["deletion_auc"], first["insertion_auc"])
+    calibrated = result.calibration is not None and result.calibration.calibrated
+    which = (f"the calibrated threshold of {result.threshold} ({result.calibration.text})" if calibrated
+             else f"the model's threshold of {result.threshold}")
     plain = PlainLanguage(
         shows=(f"The system compared two face photos and decided they show {words}: its {result.metric} score of "
-               f"{result.native_score:.3f} is {'' if passed else 'not '}{relation} the model's threshold of "
-               f"{result.threshold}. The {shown} map marks in red the parts of the probe face that pushed the score "
+               f"{result.native_score:.3f} is {'' if passed else 'not '}{relation} {which}. The {shown} map marks in red the parts of the probe face that pushed the score "
                f"towards this decision, found by hiding random parts of the face {n_masks} times ({explainer}, "
                f"seed {seed})."),
         does_not_show=("The map shows where the model is sensitive, not why two people look alike or different, and "

@@ -14,7 +14,8 @@ class SimilarityScore:
     By default it scores through the embedder's fast inference path without gradients (RISE, occlusion);
     ``gradients=True`` keeps the differentiable graph (CAM targets). ``in_bf16(crops)`` returns the same score
     under bfloat16 autocast, with the layers bf16 would distort on such crops kept in float32 (for
-    :mod:`xai.core.precision`); :attr:`precision_detail` says how many.
+    :mod:`xai.core.precision`); :attr:`precision_detail` says how many. An embedder that bf16 autocast cannot
+    reach (a user model in onnxruntime) makes :attr:`bf16_unavailable` say so, and the explainers keep fp32.
     """
 
     def __init__(self, embedder: FaceEmbedder, reference: torch.Tensor, bf16: bool = False,
@@ -34,6 +35,11 @@ class SimilarityScore:
         keep, layers = (self.embedder.bf16_fp32_layers(calibration) if calibration is not None
                         else (frozenset(), 0))
         return SimilarityScore(self.embedder, self.reference, bf16=True, keep_fp32=keep, layers=layers)
+
+    @property
+    def bf16_unavailable(self) -> str:
+        """Why this score cannot run in bf16 ("" when it can): the embedder's ``bf16_unavailable_reason``."""
+        return self.embedder.bf16_unavailable_reason
 
     @property
     def precision_detail(self) -> str:

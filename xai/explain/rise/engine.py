@@ -78,9 +78,16 @@ def pick_precision(precision: str, score_fn: ScoreFn, masked: _Masker, stream: M
     compared. A map of so few masks is noisy, and its agreement understates that of the full map (the
     signal grows with N, the bf16 noise only with √N), so a failed look is repeated with CHECK_MASKS more
     masks, up to :data:`CHECK_LOOKS` looks, before falling back to fp32. ``score_fn.in_bf16(probe[None])``
-    builds the bf16 score (the unmasked probe picks the layers it keeps in fp32).
+    builds the bf16 score (the unmasked probe picks the layers it keeps in fp32). A score function whose
+    ``bf16_unavailable`` names a reason (e.g. its model runs in onnxruntime) keeps fp32 and records the reason.
     """
     reduced = getattr(score_fn, "in_bf16", None)
+    # a score that autocast cannot reach (onnxruntime) would pass the check with r = 1 and be called bf16
+    unavailable = getattr(score_fn, "bf16_unavailable", "")
+    if precision != "fp32" and unavailable:
+        if precision == "bf16":
+            raise ValueError(f"bf16 scoring is unavailable: {unavailable}; use precision='auto' or 'fp32'")
+        return _PrecisionChoice(score_fn, "fp32", None, f"fp32 ({unavailable})")
     if precision == "fp32" or reduced is None or native_bf16() is None:
         if precision == "bf16":
             raise ValueError("bf16 scoring needs a CPU with amx_bf16 or avx512_bf16 and a score function "
