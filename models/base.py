@@ -191,6 +191,9 @@ class FaceEmbedder(PretrainedModel):
     #: Why bf16 autocast cannot score this model ("" when it can): a model run outside torch (onnxruntime)
     #: scores in float32 whatever the autocast says, so precision "auto" keeps fp32 and says why.
     bf16_unavailable_reason: str = ""
+    #: CPU milliseconds per face crop when it is far above the torch models' few, measured on this project's
+    #: 2-core machine (the model card says how); sizes default random-mask explanations. None = fast enough.
+    slow_ms_per_face: float | None = None
 
     @abstractmethod
     def descriptors(self, crops: torch.Tensor) -> torch.Tensor:

@@ -1,9 +1,11 @@
 """User models (issue 15): a face model file the user brings, run behind the same role interfaces as shipped ones.
 
 :func:`build_user_model` validates a :class:`~models.spec.ModelSpec` and its model file and returns a
-:class:`UserEmbedder` (:class:`~models.base.FaceEmbedder`) or a :class:`UserSpoofClassifier`
-(:class:`~models.base.SpoofClassifier`). Like every model they take crops (B, S, S, 3) float32 RGB in [0, 255]
-made by :func:`xai.core.crops.model_crop` from the spec's crop; the spec's preprocessing
+:class:`UserEmbedder` (:class:`~models.base.FaceEmbedder`), a :class:`UserSpoofClassifier`
+(:class:`~models.base.SpoofClassifier`), a :class:`UserRecaptureClassifier` (role "recapture", the ID-card task's
+two-class contract) or a :class:`UserEstimator` (:class:`~models.base.SoftBiometricEstimator`). Like every model
+they take crops (B, S, S, 3) float32 RGB in [0, 255] made by :func:`xai.core.crops.model_crop` from the spec's crop
+(a recapture model's by :mod:`xai.idcard.single_input` from the card photo); the spec's preprocessing
 ``((x[..., order] * scale) - mean) / std`` is applied once, in :meth:`~models.spec.ModelSpec.preprocess`.
 
 Runtimes: ONNX runs in onnxruntime on CPU (:mod:`models.runtime.onnx`); TorchScript in ``torch.jit``
@@ -11,13 +13,17 @@ Runtimes: ONNX runs in onnxruntime on CPU (:mod:`models.runtime.onnx`); TorchScr
 is onnx2torch's conversion of the ONNX graph (or of the TorchScript module exported to ONNX), built once; while
 it exists, forward passes with gradients enabled run through it so that CAM hooks fire, and passes without
 gradients (decisions, RISE, occlusion) stay on the model's own runtime. When it cannot be built,
-:attr:`UserModel.differentiable` is False and :attr:`UserModel.cam_unavailable_reason` says why.
+:attr:`UserModel.differentiable` is False and :attr:`UserModel.cam_unavailable_reason` says why. A cam_layer
+whose spec says ``cam_layout = "NHWC"`` gets :attr:`~models.base.PretrainedModel.cam_reshape` (B, h, w, C) →
+(B, C, h, w), as the shipped TF.js graphs do; :meth:`UserModel.cam_activation_shape` is what the registration
+checks compare with the layout (:func:`xai.core.model_checks.cam_layout_problem`).
 
 Validation when a model is built (nothing is registered when it fails, :mod:`models.user_store`): the file
 exists and is at most :data:`MAX_MODEL_BYTES`; the ONNX parses, passes ``onnx.checker`` and opens in
 onnxruntime (an unsupported operator is named); the spec's output exists; the ONNX input's static dimensions
 agree with ``input_size`` and ``layout``; a TorchScript archive loads; a probe batch of two mid-grey crops gives
-outputs of the expected shape with finite values. Every failure is one :class:`ModelFileError`.
+outputs of the expected shape with finite values (an estimator: each of its age and gender outputs, of the shape
+its kind and ``age_bins`` / ``gender_classes`` say). Every failure is one :class:`ModelFileError`.
 """
 
 from __future__ import annotations
@@ -25,11 +31,20 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 
-from models.base import FaceEmbedder, ModelCard, PretrainedModel, SpoofClassifier
+from models.base import (
+    FaceEmbedder,
+    ModelCard,
+    PretrainedModel,
+    SoftBiometricEstimator,
+    SoftBiometrics,
+    SpoofClassifier,
+)
 from models.labels import GENUINE, SPOOF
 from models.runtime.convert import module_name, onnx_to_torch, torchscript_to_onnx
 from models.runtime.errors import ModelFileError
@@ -37,13 +52,16 @@ from models.runtime.onnx import OnnxRunner
 from models.runtime.torchscript import load_torchscript, select_output
 from models.spec import ModelSpec
 
-__all__ = ["MAX_MODEL_BYTES", "ModelFileError", "UserEmbedder", "UserModel", "UserSpoofClassifier",
-           "build_user_model", "read_model_bytes"]
+__all__ = ["GENDER_NOT_ESTIMATED", "MAX_MODEL_BYTES", "ModelFileError", "UserClassifier", "UserEmbedder",
+           "UserEstimator", "UserModel", "UserRecaptureClassifier", "UserSpoofClassifier", "build_user_model",
+           "read_model_bytes"]
 
 #: Largest model file accepted (1 GiB): ArcFace ResNet100 is ~250 MB; protobuf cannot hold 2 GiB.
 MAX_MODEL_BYTES = 1 << 30
 #: Value of the probe crops run when a model is built: mid-grey, so every preprocessing sees in-range input.
 _PROBE_VALUE = 127.5
+#: what a probe run returns: one output tensor, or attribute → tensor (estimators)
+_ProbeOutput = TypeVar("_ProbeOutput")
 
 
 def _size_text(n: int) -> str:
@@ -69,6 +87,11 @@ def read_model_bytes(spec: ModelSpec) -> bytes:
         raise ModelFileError(f"model file {path} not found (the spec's file is relative to the spec's folder)")
     _check_size(path.stat().st_size, path.name)
     return path.read_bytes()
+
+
+def _nhwc_to_nchw(tensor: torch.Tensor) -> torch.Tensor:
+    """(B, h, w, C) → (B, C, h, w): the CAM reshape of a cam_layer whose spec says cam_layout = "NHWC"."""
+    return tensor.permute(0, 3, 1, 2)
 
 
 class UserModel(PretrainedModel):
@@ -100,10 +123,13 @@ class UserModel(PretrainedModel):
         self._cam_lock = threading.Lock()
         self._cam_module: torch.nn.Module | None = None
         self._cam_reason: str | None = None  # None = not tried yet
+        # an NHWC cam_layer's activation (and gradient) is read as (B, C, h, w) by the CAM (xai/explain/cam.py)
+        self.cam_reshape = _nhwc_to_nchw if spec.cam_layout == "NHWC" else None
         if spec.format == "onnx":
             self._runner = OnnxRunner(model_bytes, self.label)
             self._runner.check_input(spec.layout, spec.input_size)
-            self._output = self._runner.resolve_output(spec.output)
+            if spec.role != "estimator":  # an estimator reads its age_output and gender_output
+                self._output = self._runner.resolve_output(spec.output)
         else:
             self._script = load_torchscript(model_bytes, self.label)
 
@@ -151,22 +177,31 @@ class UserModel(PretrainedModel):
 
     def _probe(self) -> torch.Tensor:
         """The output on two mid-grey crops, checked finite; the role's subclass checks the shape."""
+        out = self._run_on_probe(self.raw_output)
+        if out.dim() == 0 or out.shape[0] != 2:
+            raise ModelFileError(f"{self.label}: output {self._output or '(the only one)'} has shape "
+                                 f"{tuple(out.shape)} for a batch of 2; its first dimension must be the batch")
+        self._check_finite(f"output {self._output or '(the only one)'}", out)
+        return out
+
+    def _run_on_probe(self, run: Callable[[torch.Tensor], _ProbeOutput]) -> _ProbeOutput:
+        """``run`` on a (2, S, S, 3) batch of mid-grey crops without gradients; :class:`ModelFileError` with the
+        first line of the runtime's message when it fails."""
         crops = torch.full((2, self.spec.input_size, self.spec.input_size, 3), _PROBE_VALUE)
         with torch.no_grad():
             try:
-                out = self.raw_output(crops)
+                return run(crops)
             except RuntimeError as exc:  # onnxruntime / TorchScript failures at run time
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise ModelFileError(f"{self.label} fails on a {self.spec.input_size}×{self.spec.input_size} "
                                      f"{self.spec.layout} input: {first}") from exc
-        if out.dim() == 0 or out.shape[0] != 2:
-            raise ModelFileError(f"{self.label}: output {self._output or '(the only one)'} has shape "
-                                 f"{tuple(out.shape)} for a batch of 2; its first dimension must be the batch")
+
+    def _check_finite(self, what: str, out: torch.Tensor) -> None:
+        """:class:`ModelFileError` naming the output ``what`` when the probe output ``out`` has NaN or inf."""
         if not torch.isfinite(out).all():
             bad = int((~torch.isfinite(out)).sum())
-            raise ModelFileError(f"{self.label}: output {self._output or '(the only one)'} has {bad} non-finite "
-                                 f"values (NaN or inf) of {out.numel()} on a mid-grey test input")
-        return out
+            raise ModelFileError(f"{self.label}: {what} has {bad} non-finite values (NaN or inf) of {out.numel()} "
+                                 "on a mid-grey test input")
 
     # ------------------------------------------------------------------------------------------- CAM
 
@@ -205,6 +240,32 @@ class UserModel(PretrainedModel):
             return "gradient CAMs are unavailable: the model's spec names no cam_layer"
         self._build_cam_module()
         return self._cam_reason or ""
+
+    def cam_activation_shape(self, crops: torch.Tensor) -> tuple[int, ...]:
+        """The shape of the cam_layer's output when the CAM module runs on ``crops`` (B, S, S, 3) float32 RGB
+        [0, 255], as the CAM hooks it (before :attr:`cam_reshape`); the registration checks compare it with the
+        spec's ``cam_layout``.
+
+        Raises:
+            NotImplementedError: the model cannot be converted; ValueError: no cam_layer, or it did not run.
+        """
+        layer = self.cam_layer()
+        seen: list[tuple[int, ...]] = []
+        thread = threading.get_ident()
+
+        def keep(_module, _inputs, output):
+            if threading.get_ident() == thread and not seen:
+                seen.append(tuple(output.shape) if isinstance(output, torch.Tensor) else ())
+
+        handle = layer.register_forward_hook(keep)
+        try:
+            with torch.enable_grad():
+                self.raw_output(crops)
+        finally:
+            handle.remove()
+        if not seen:
+            raise ValueError(f"{self.name}: the cam_layer {self.spec.cam_layer!r} did not run in a forward pass")
+        return seen[0]
 
     def module_for_cam(self) -> torch.nn.Module:
         """The hookable torch module (onnx2torch conversion) the CAM score runs; built once.
@@ -266,12 +327,12 @@ class UserEmbedder(UserModel, FaceEmbedder):
         return self.raw_output(crops)
 
 
-class UserSpoofClassifier(UserModel, SpoofClassifier):
-    """A user's bona fide vs attack classifier with K = len(class_order) outputs (logits or probabilities).
+class UserClassifier(UserModel):
+    """What a user's spoof and recapture classifiers share: K = len(class_order) outputs (logits or
+    probabilities), every class but ``bona_fide_class`` an attack.
 
-    Every class but ``bona_fide_class`` is an attack. :meth:`two_class_logits` returns (B, 2) logits in
-    :mod:`models.labels` order whose softmax is (p(attack), p(bona fide)) of the model; :meth:`bona_fide_logit`
-    is their difference, log p(bona fide) − log p(attack).
+    :meth:`two_class_logits` returns (B, 2) logits in :mod:`models.labels` order whose softmax is (p(attack),
+    p(bona fide)) of the model.
     """
 
     def __init__(self, spec: ModelSpec, model_bytes: bytes, card_path: Path | None = None) -> None:
@@ -321,8 +382,149 @@ class UserSpoofClassifier(UserModel, SpoofClassifier):
         return logits[:, GENUINE] - logits[:, SPOOF]
 
 
+class UserSpoofClassifier(UserClassifier, SpoofClassifier):
+    """A user's bona fide vs attack face classifier (role "spoof"); :meth:`bona_fide_logit` is
+    log p(bona fide) − log p(attack) of :meth:`two_class_logits`."""
+
+
+class UserRecaptureClassifier(UserClassifier):
+    """A user's ID-card screen-recapture classifier (role "recapture"): one image input, the card photo resized to
+    S × S (crop "image") or the seed's L1 square at the card centroid (crop "card"), made by :mod:`xai.idcard`.
+
+    The same two-class contract as spoof classifiers: :meth:`two_class_logits` (B, 2) in :mod:`models.labels`
+    order, bona fide = the genuine card; :meth:`spoof_probability` is p(recapture) in [0, 1], the ID-card task's
+    score. An FFT branch, if the model has one, is inside its graph.
+    """
+
+    role = "recapture"
+
+    def spoof_probability(self, crops: torch.Tensor) -> torch.Tensor:
+        """(B, S, S, 3) float32 RGB [0, 255] → (B,) p(screen recapture) in [0, 1]."""
+        return torch.softmax(self.two_class_logits(crops), dim=-1)[:, SPOOF]
+
+
+#: The gender the estimator reports when its spec names no gender_output (its age is NaN without age_output).
+GENDER_NOT_ESTIMATED = "unknown"
+
+
+class UserEstimator(UserModel, SoftBiometricEstimator):
+    """A user's soft-biometric estimator: age and/or gender from the spec's ``age_output`` / ``gender_output``.
+
+    Age: "years" as output, or Σ_k p_k × age_bins[k] over the bins' probabilities (a softmax of "logits").
+    Gender: (B, 2) p(female), p(male) from the columns named by ``gender_classes`` (softmax of "logits"); one
+    column is that class's probability (sigmoid of a "logit"). :meth:`estimate` gives NaN ages (and gender
+    :data:`GENDER_NOT_ESTIMATED`, score NaN) for an attribute the model does not estimate.
+
+    Attributes:
+        attributes: the attributes estimated, a subset of ("age", "gender") in that order.
+    """
+
+    def __init__(self, spec: ModelSpec, model_bytes: bytes, card_path: Path | None = None) -> None:
+        super().__init__(spec, model_bytes, card_path)
+        self.attributes = tuple(a for a, name in (("age", spec.age_output), ("gender", spec.gender_output))
+                                if name is not None)
+        self.target_layer = None
+        if self._runner is not None:
+            self._names = {a: self._runner.resolve_output(getattr(spec, f"{a}_output")) for a in self.attributes}
+        else:
+            self._names = {a: getattr(spec, f"{a}_output") for a in self.attributes}
+        raw = self._run_on_probe(self.raw_outputs)
+        for attribute, out in raw.items():
+            self._check_output(attribute, out)
+
+    @property
+    def cam_unavailable_reason(self) -> str:
+        return "gradient CAMs are unavailable: soft-biometric estimators are not explained with CAMs"
+
+    def _expected_columns(self, attribute: str) -> int:
+        if attribute == "age":
+            return 1 if self.spec.age_kind == "years" else len(self.spec.age_bins)
+        return len(self.spec.gender_classes)
+
+    def _check_output(self, attribute: str, out: torch.Tensor) -> None:
+        name = self._names[attribute]
+        k = self._expected_columns(attribute)
+        fits = out.dim() >= 1 and out.shape[0] == 2 and (
+            (out.dim() == 2 and out.shape[1] == k) or (k == 1 and out.dim() == 1))
+        if not fits:
+            why = {"age": ("age_kind = \"years\": one age per face" if self.spec.age_kind == "years" else
+                           f"age_bins has {k} centres"),
+                   "gender": f"gender_classes has {k} entr{'y' if k == 1 else 'ies'}"}[attribute]
+            raise ModelFileError(f"{self.label}: {attribute}_output {name!r} has shape {tuple(out.shape)} for a batch "
+                                 f"of 2, but the spec says (B, {k}){' or (B,)' if k == 1 else ''} ({why})")
+        self._check_finite(f"{attribute}_output {name!r}", out)
+
+    def raw_outputs(self, crops: torch.Tensor) -> dict[str, torch.Tensor]:
+        """(B, S, S, 3) float32 RGB [0, 255] → attribute ("age", "gender") → its output tensor, float32, as the
+        model gives it (first dimension B)."""
+        x = self.spec.preprocess(crops)
+        if self._runner is not None:
+            names = [self._names[a] for a in self.attributes]
+            arrays = self._runner.run_many(x.detach().cpu().numpy(), names)
+            return {a: torch.from_numpy(v) for a, v in zip(self.attributes, arrays, strict=True)}
+        result = self._script(x)
+        if isinstance(result, torch.Tensor):
+            result = (result,)  # one tensor is output "0"
+        return {a: select_output(result, self._names[a], self.label).float() for a in self.attributes}
+
+    def ages(self, raw: dict[str, torch.Tensor]) -> torch.Tensor:
+        """(B,) float32 ages in years from :meth:`raw_outputs` (NaN when the model gives no age)."""
+        if "age" not in raw:
+            batch = next(iter(raw.values())).shape[0]
+            return torch.full((batch,), math.nan)
+        out = raw["age"]
+        if self.spec.age_kind == "years":
+            return out.reshape(out.shape[0])
+        p = torch.softmax(out, dim=-1) if self.spec.age_kind == "logits" else out
+        return (p * torch.tensor(self.spec.age_bins, dtype=p.dtype)).sum(dim=-1)
+
+    def gender_probabilities(self, raw: dict[str, torch.Tensor]) -> torch.Tensor | None:
+        """(B, 2) float32 (p(female), p(male)) from :meth:`raw_outputs`; None when the model gives no gender."""
+        if "gender" not in raw:
+            return None
+        out, classes = raw["gender"], self.spec.gender_classes
+        if len(classes) == 1:
+            z = out.reshape(out.shape[0])
+            p = torch.sigmoid(z) if self.spec.gender_kind == "logits" else z.clamp(0, 1)
+            p_male = p if classes[0] == "male" else 1 - p
+        else:
+            p = torch.softmax(out, dim=-1) if self.spec.gender_kind == "logits" else out
+            p_male = p[:, classes.index("male")]
+        return torch.stack([1 - p_male, p_male], dim=-1)
+
+    def probability_sums(self, crops: torch.Tensor) -> dict[str, float]:
+        """Attribute → the largest |Σ − 1| over ``crops`` of its output rows, for the outputs that the spec says
+        are probability distributions over 2 or more columns (age bins, two gender classes)."""
+        raw = self.raw_outputs(crops)
+        out = {}
+        if "age" in raw and self.spec.age_kind == "probabilities":
+            out["age"] = float((raw["age"].sum(dim=-1) - 1).abs().max())
+        if "gender" in raw and self.spec.gender_kind == "probabilities" and len(self.spec.gender_classes) == 2:
+            out["gender"] = float((raw["gender"].sum(dim=-1) - 1).abs().max())
+        return out
+
+    def estimate(self, crops: torch.Tensor) -> list[SoftBiometrics]:
+        """(B, S, S, 3) float32 RGB [0, 255] → one :class:`~models.base.SoftBiometrics` per crop (NaN age, gender
+        :data:`GENDER_NOT_ESTIMATED` for an attribute the model does not estimate)."""
+        with torch.no_grad():
+            raw = self.raw_outputs(crops)
+        ages = self.ages(raw).tolist()
+        genders = self.gender_probabilities(raw)
+        results = []
+        for i, age in enumerate(ages):
+            if genders is None:
+                results.append(SoftBiometrics(age=float(age), gender=GENDER_NOT_ESTIMATED, gender_score=math.nan))
+                continue
+            p_female, p_male = (float(v) for v in genders[i])
+            results.append(SoftBiometrics(age=float(age), gender="male" if p_male >= 0.5 else "female",
+                                          gender_score=max(p_male, p_female),
+                                          extra={"p_female": p_female, "p_male": p_male}))
+        return results
+
+
 #: Role → the user model class that plays it.
-USER_CLASSES: dict[str, type[UserModel]] = {"embedder": UserEmbedder, "spoof": UserSpoofClassifier}
+USER_CLASSES: dict[str, type[UserModel]] = {"embedder": UserEmbedder, "spoof": UserSpoofClassifier,
+                                            "recapture": UserRecaptureClassifier, "estimator": UserEstimator}
 
 
 def build_user_model(spec: ModelSpec, model_bytes: bytes | None = None,

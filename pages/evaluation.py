@@ -8,6 +8,7 @@ import streamlit as st
 from models.base import ModelUnavailableError
 from ui.models import cached_model
 from ui.result_cache import result_key
+from xai.batch.jobs import batch_running, open_batch
 from xai.evaluation.figures import confusion_figure, det_figure, histogram_figure, roc_figure
 from xai.evaluation.summary import metric_rows, threshold_table
 from xai.evaluation.tables import csv_text
@@ -17,6 +18,91 @@ from xai.verify.evaluate import esb_rows
 PIPELINES = {**{name: TASKS[name].title for name in EVALUATED},
              "esb": "Soft biometrics by FV outcome (ESB, seed 001 Table I)"}
 SOURCES = {"demo": "Demo set built from the samples", "zip": "Upload a ZIP", "path": "Folder or CSV on the server"}
+MODES = {"run": "Run an evaluation here", "batch": "Open a batch output folder"}
+FOLLOW_EVERY_S = 5  # how often a running batch's folder is re-read
+
+
+def show_scores(result, extra_rows, key: str) -> None:
+    """Headline numbers, metric table, confusion matrix, histogram, ROC, DET, per-threshold and per-item tables."""
+    names_ = result.class_names
+    s = result.summary
+    head = st.columns(5)
+    head[0].metric("Accuracy", f"{s.report.accuracy:.3f}")
+    head[1].metric("HTER / ACER", f"{s.report.acer:.3f}")
+    head[2].metric("EER", f"{s.eer:.3f}", help=f"at threshold {s.eer_threshold:.4g}")
+    head[3].metric(f"BPCER@APCER={s.apcer_target:.0%}", f"{s.bpcer_at_apcer:.3f}")
+    head[4].metric("Items scored", s.n, help=f"{s.n_bona_fide} {names_[1]}, {s.n_attack} {names_[0]}")
+    rows = metric_rows(s, extra_rows)
+    st.subheader("Metrics")
+    st.table(pd.DataFrame([{"metric": r["metric"], "value": f"{r['value']:.4f}", "definition": r["definition"]}
+                           for r in rows]))
+    y, scores = result.arrays()
+    charts = st.columns(2)
+    charts[0].plotly_chart(confusion_figure(s, names_), width="stretch", key=f"{key}-confusion")
+    charts[1].plotly_chart(histogram_figure(y, scores, s.threshold, names_), width="stretch", key=f"{key}-histogram")
+    charts = st.columns(2)
+    charts[0].plotly_chart(roc_figure(y, scores, s), width="stretch", key=f"{key}-roc")
+    charts[1].plotly_chart(det_figure(y, scores, s), width="stretch", key=f"{key}-det")
+    st.subheader("Per threshold")
+    thresholds = threshold_table(y, scores)
+    st.dataframe(pd.DataFrame(thresholds), hide_index=True, width="stretch", height=260)
+    st.subheader("Per item")
+    st.dataframe(pd.DataFrame(result.rows()), hide_index=True, width="stretch", height=260)
+    downloads = st.columns(3)
+    downloads[0].download_button("Download metrics (CSV)", csv_text(rows), file_name=f"metrics-{result.task}.csv",
+                                 mime="text/csv", key=f"{key}-metrics-csv")
+    downloads[1].download_button("Download per-threshold table (CSV)", csv_text(thresholds),
+                                 file_name=f"thresholds-{result.task}.csv", mime="text/csv", key=f"{key}-thr-csv")
+    downloads[2].download_button("Download per-item scores (CSV)", csv_text(result.rows()),
+                                 file_name=f"scores-{result.task}.csv", mime="text/csv", key=f"{key}-items-csv")
+
+
+def show_batch(folder: str) -> None:
+    """A batch output folder (``python -m xai explain --out`` / ``evaluate --store``): progress and results."""
+    try:
+        view = open_batch(folder)
+    except (ValueError, OSError) as exc:
+        st.error(str(exc))
+        return
+    m, p = view.manifest, view.progress
+    state = "finished" if p.finished else "running (or interrupted: resume it with --resume)"
+    st.markdown(f"**{TASKS[m['task']].title}** · `{m['kind']}` of `{m.get('source', '')}` · {state}")
+    st.progress((p.done + p.failed) / max(p.total, 1),
+                text=f"{p.done} done · {p.failed} failed · {p.remaining} to do · {p.total} in all")
+    if view.failures:
+        st.warning(f"{len(view.failures)} item(s) failed (listed in failed.json): "
+                   + "; ".join(f"{f['name']}: {f['error']}" for f in view.failures[:10]))
+    with st.expander("Parameters and items", icon=":material/list:"):
+        st.json(m.get("parameters", {}), expanded=False)
+        st.dataframe(pd.DataFrame(view.rows), hide_index=True, width="stretch", height=260)
+    for title, rows in view.tables.items():
+        st.subheader(title)
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.download_button(f"Download {title.split(':')[0]} (CSV)", csv_text(rows), file_name="batch-table.csv",
+                           mime="text/csv", key=f"batch-table-{title}")
+    result = view.evaluation
+    if result is None:
+        st.info("No metrics: the batch's items carry no labels (metrics need `evaluate --store`, a labelled "
+                "folder, or a pair CSV with a `same` column).")
+    elif result.summary is None:
+        st.error(f"No metrics yet: {result.problem}")
+    else:
+        st.markdown(f"Metrics of {len(result.scored)} labelled item(s) done so far · score: {result.score_name}")
+        show_scores(result, evaluation_task(m["task"]).extra_rows, "batch")
+
+
+def follow_batch(folder: str, follow: bool) -> None:
+    """:func:`show_batch`, re-run alone every :data:`FOLLOW_EVERY_S` s while the batch runs (``follow``); the
+    page reruns whole once the batch has finished, so the refreshing stops."""
+    running = follow and batch_running(folder)
+
+    @st.fragment(run_every=FOLLOW_EVERY_S if running else None)
+    def live() -> None:
+        show_batch(folder)
+        if running and not batch_running(folder):
+            st.rerun(scope="app")
+
+    live()
 
 
 st.title("Evaluation")
@@ -46,6 +132,22 @@ with st.expander("How this works", icon=":material/school:"):
         "simulated attacks that the region models were trained on (optimistic), a handful of items gives wide "
         "uncertainty, and no number here is an ISO/IEC 30107-3 evaluation of a product."
     )
+
+with st.sidebar:
+    mode = st.radio("Show", list(MODES), format_func=MODES.get, horizontal=True)
+if mode == "batch":
+    with st.sidebar:
+        folder = st.text_input("Batch output folder", placeholder="/data/protocol-out",
+                               help="The --out folder of `python -m xai explain`, or the --store folder of "
+                                    "`python -m xai evaluate`; it may still be running.")
+        follow = st.toggle("Follow a running batch", value=True,
+                           help=f"Re-read the folder every {FOLLOW_EVERY_S} s until the batch has finished.")
+        st.button("Refresh", icon=":material/refresh:")
+    if not folder:
+        st.info("Give the output folder of a batch (`python -m xai explain … --out DIR`) in the sidebar.")
+    else:
+        follow_batch(folder, follow)
+    st.stop()
 
 with st.sidebar:
     st.header("Pipeline")
@@ -125,7 +227,6 @@ if outcome[0] == "esb":
     st.stop()
 
 result = outcome[1]
-names_ = result.class_names
 st.markdown(f"**{PIPELINES[result.task]}** with `{result.model}` · score: {result.score_name} · "
             f"{len(result.scored)} of {len(result.items)} item(s) scored")
 if result.failed:
@@ -136,35 +237,4 @@ if result.summary is None:
     st.dataframe(pd.DataFrame(result.rows()), hide_index=True)
     st.stop()
 
-s = result.summary
-head = st.columns(5)
-head[0].metric("Accuracy", f"{s.report.accuracy:.3f}")
-head[1].metric("HTER / ACER", f"{s.report.acer:.3f}")
-head[2].metric("EER", f"{s.eer:.3f}", help=f"at threshold {s.eer_threshold:.4g}")
-head[3].metric(f"BPCER@APCER={s.apcer_target:.0%}", f"{s.bpcer_at_apcer:.3f}")
-head[4].metric("Items scored", s.n, help=f"{s.n_bona_fide} {names_[1]}, {s.n_attack} {names_[0]}")
-
-rows = metric_rows(s, evaluation_task(result.task).extra_rows)
-st.subheader("Metrics")
-st.table(pd.DataFrame([{"metric": r["metric"], "value": f"{r['value']:.4f}", "definition": r["definition"]}
-                       for r in rows]))
-y, scores = result.arrays()
-charts = st.columns(2)
-charts[0].plotly_chart(confusion_figure(s, names_), width="stretch")
-charts[1].plotly_chart(histogram_figure(y, scores, s.threshold, names_), width="stretch")
-charts = st.columns(2)
-charts[0].plotly_chart(roc_figure(y, scores, s), width="stretch")
-charts[1].plotly_chart(det_figure(y, scores, s), width="stretch")
-
-st.subheader("Per threshold")
-thresholds = threshold_table(y, scores)
-st.dataframe(pd.DataFrame(thresholds), hide_index=True, width="stretch", height=260)
-st.subheader("Per item")
-st.dataframe(pd.DataFrame(result.rows()), hide_index=True, width="stretch", height=260)
-downloads = st.columns(3)
-downloads[0].download_button("Download metrics (CSV)", csv_text(rows), file_name=f"metrics-{result.task}.csv",
-                             mime="text/csv")
-downloads[1].download_button("Download per-threshold table (CSV)", csv_text(thresholds),
-                             file_name=f"thresholds-{result.task}.csv", mime="text/csv")
-downloads[2].download_button("Download per-item scores (CSV)", csv_text(result.rows()),
-                             file_name=f"scores-{result.task}.csv", mime="text/csv")
+show_scores(result, evaluation_task(result.task).extra_rows, "run")

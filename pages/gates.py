@@ -5,6 +5,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from models.heldout import demo_warning
 from models.registry import names
 from ui.face_photo import face_photo_input
 from ui.models import model_key, page_model, session_models
@@ -62,7 +63,8 @@ with st.sidebar:
     uploaded = list(session_models("spoof"))  # added on the anti-spoofing page in this session
     models = st.multiselect("Spoof model(s)", [*names("spoof"), *uploaded], default=list(DEFAULT_LIVENESS_MODELS),
                             format_func=lambda n: f"{n} (uploaded)" if n in uploaded else n,
-                            help="The liveness score is the mean bona fide probability of these models.")
+                            help="The liveness score is the mean bona fide probability of these models. The default "
+                                 "is the shipped spoof model with the lowest held-out HTER on real faces (its card).")
     st.header("Thresholds")
     defaults = GateThresholds()
     size = st.columns(2)
@@ -99,6 +101,8 @@ else:
     head[1].metric("Faces found", result.appearance.faces_found, help="the biggest face is checked")
     head[2].metric("Face size", f"{result.appearance.face_w}×{result.appearance.face_h}")
     head[3].metric("Time", f"{sum(result.timings.values()):.2f} s")
+    for warning in filter(None, (demo_warning(m) for m in models)):
+        st.warning(warning, icon=":material/science:")
 
 checks = pd.DataFrame([{"gate": c.group, "check": c.label, "verdict": c.verdict, "value": c.display,
                         "threshold": c.threshold} for c in result.checks])

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from models.base import ModelUnavailableError
+from models.heldout import demo_badge
 from ui.add_model import add_model_panel
 from ui.face_photo import face_photo_input
 from ui.gate_strip import cached_gate_result, render_gate_strip_for
@@ -20,6 +21,7 @@ from xai.explain.cam import CAM_LABELS, CAM_METHODS
 from xai.explain.faithfulness import DEFAULT_CURVE_STEPS, DEFAULT_MASK_TOP_PERCENT
 from xai.gates.report import gate_section
 from xai.report.builder import ReportInput
+from xai.spoof.defaults import default_family, family_warning
 from xai.spoof.explain import explain_spoof, explanation_to_dict, family_label, family_units, spoof_families
 from xai.spoof.panel import spoof_panel_png
 from xai.spoof.report import assemble_spoof_report
@@ -65,13 +67,15 @@ with st.expander("How this works", icon=":material/school:"):
         "5. **Faithfulness.** Deletion removes pixels in heatmap order and insertion reveals them on a blurred "
         "image; a faithful heatmap makes the score fall fast (low deletion AUC) and rise fast (high insertion AUC).\n\n"
         "**What it cannot tell.** A heatmap shows where the score is sensitive, not which artefact the model saw. "
-        "The region models here were trained on *simulated* print and replay attacks of five portraits (see "
-        "their card): they are a teaching demonstration, not a presentation-attack detector. Human antispoof "
-        "detects computer-generated faces, not print or replay attacks."
+        "The region models here were trained on *simulated* attacks (print, replay, moiré, curved print, cut-out, "
+        "low-resolution recapture) of real photos from registry packages (see their card): they are a teaching "
+        "demonstration, not a presentation-attack detector. Each decision shows the model's held-out error rates "
+        "(real faces of people it never saw, and simulated attacks of them); real attacks will differ. Human "
+        "antispoof detects computer-generated faces, not print or replay attacks."
     )
-st.info("**The shipped spoof models are demonstrations**: the region models were trained here on simulated print "
-        "and replay attacks of 5 portraits, and the Human models on other attack types; none is a certified "
-        "presentation-attack detector. To audit the liveness model you are given, open **Add your model** below "
+st.info("**The shipped spoof models are demonstrations**: the region models were trained here on simulated "
+        "attacks of 67 real photos (26 people, held-out people measured separately), and the Human models on other "
+        "attack types; none is a certified presentation-attack detector. To audit the liveness model you are given, open **Add your model** below "
         "and upload its ONNX or TorchScript file with a spec; it is held in this session's memory only.",
         icon=":material/info:")
 add_model_panel("spoof", MODEL_KEY)  # before the sidebar: a model added now is offered in this run
@@ -83,8 +87,11 @@ with st.sidebar:
     families = list(spoof_families(uploaded))
     if st.session_state.get(MODEL_KEY) not in families:
         st.session_state.pop(MODEL_KEY, None)  # a model forgotten or removed: back to the default
-    family = st.selectbox("Model", families, key=MODEL_KEY,
-                          format_func=lambda f: f"{f} (uploaded)" if f in uploaded else family_label(f))
+    start = default_family()
+    family = st.selectbox("Model", families, key=MODEL_KEY, index=families.index(start) if start in families else 0,
+                          format_func=lambda f: f"{f} (uploaded)" if f in uploaded else family_label(f),
+                          help=f"The default ({start}) is the shipped family whose deciding model had the lowest "
+                               "held-out HTER on real faces and simulated attacks of them (see the cards).")
     try:
         unit_models = [page_model(name) for _unit, name in family_units(family, page_model)]
     except (ModelUnavailableError, ValueError) as exc:
@@ -125,6 +132,9 @@ head[0].metric("Decision", verdict, help="genuine = bona fide presentation; spoo
 head[1].metric("Confidence S", f"{decision.confidence:.3f}")
 head[2].metric("Faces found", result.face.faces_found, help="the largest face is analysed")
 head[3].metric("Time", f"{result.seconds:.2f} s")
+warning = family_warning(family_units(family, page_model))
+if warning:
+    st.warning(warning, icon=":material/science:")
 if result.face.faces_found > 1:
     st.warning(f"{result.face.faces_found} faces were found; only the largest is analysed.")
 
@@ -140,6 +150,9 @@ st.image(colorbar(300, 12), caption="heatmap colour scale: 0 (blue) → 1 (red)"
 for column, r in zip(st.columns(max(4, len(result.regions))), result.regions, strict=False):
     with column:
         st.markdown(f"**{r.region.replace('_', ' ')}** — {r.label} ({r.confidence:.2f})")
+        badge = demo_badge(dict(family_units(family, page_model)).get(r.region, ""))
+        if badge:
+            st.caption(badge)
         st.image(r.crop, caption="input crop", width="stretch")
         st.image(overlay(r.crop, r.heatmap), caption=f"{CAM_LABELS[cam]} of '{r.label}'", width="stretch")
         st.image(r.masked, caption=f"top {mask_top:g}% masked", width="stretch")

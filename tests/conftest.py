@@ -1,4 +1,5 @@
-"""Shared fixtures: the sample portraits, their detected faces, and a guard for missing set-up."""
+"""Shared fixtures: the sample portraits, their detected faces, and a guard for missing set-up; and
+:func:`registered_user_model`, for the module fixtures that register a user model."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -46,3 +49,17 @@ def sample_faces(sample_images):
     from xai.core.faces import largest_face
 
     return {name: largest_face(image)[0] for name, image in sample_images.items()}
+
+
+@contextmanager
+def registered_user_model(spec: Path, store: Path, name: str) -> Iterator:
+    """The user model ``name``, loaded after ``python -m xai models add spec`` registered it in the user model
+    folder ``store`` (``FACE_XAI_MODELS`` points there inside the block); the registry forgets user models after."""
+    from models.registry import invalidate_user_models, load_model
+    from xai.cli.main import main
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FACE_XAI_MODELS", str(store))
+        assert main(["models", "add", str(spec)]) == 0
+        yield load_model(name)
+    invalidate_user_models()

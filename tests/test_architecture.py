@@ -5,7 +5,8 @@ xai/core/               models, xai.core
 xai/explain/            models, xai.core, xai.explain
 xai/evaluation/, report models, xai.core, xai.explain, xai.evaluation, xai.report
 xai/<task>/             the above and its own package, never another task
-xai/tasks.py            every task (the composition root); xai/cli/ too
+xai/batch/              models, xai.core, xai.evaluation, xai.report, xai.batch (the generic batch engine)
+xai/tasks.py            every task (the composition root); xai/cli/ and xai/batch/jobs.py (the batch wiring) too
 no xai/ or models/ module imports Streamlit, ui/ or pages/
 """
 
@@ -26,7 +27,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "xai.evaluation": SHARED,
     "xai.report": SHARED,
     **{f"xai.{task}": (*SHARED, f"xai.{task}") for task in TASKS},
+    "xai.batch": (*SHARED, "xai.batch"),
 }
+#: wiring modules inside a layer's folder: they may import every task; nothing else in their layer imports them
+WIRING = ("xai.batch.jobs",)
 FIRST_PARTY = ("xai", "models", "ui", "pages", "streamlit")
 
 
@@ -79,8 +83,9 @@ def test_imports_follow_the_layers(path: Path):
     assert not {m for m in used if m.split(".")[0] in ("streamlit", "ui", "pages")}, \
         f"{module} imports Streamlit or the app"
     layer = layer_of(module)
-    if layer is None:  # xai.tasks, xai.cli, xai.__main__: may wire everything
+    if layer is None or module in WIRING:  # xai.tasks, xai.cli, xai.__main__, the batch wiring: may wire everything
         return
+    assert not [m for m in used if m in WIRING], f"{module} ({layer}) may not import the wiring {WIRING}"
     wrong = sorted(m for m in used if not any(m == a or m.startswith(a + ".") for a in ALLOWED[layer]))
     assert wrong == [], f"{module} ({layer}) may not import {wrong}"
 

@@ -1,4 +1,4 @@
-"""The "Add your model" panel of the verification and anti-spoofing pages (issue 15).
+"""The "Add your model" panel of the verification, anti-spoofing and ID-card pages (issue 15).
 
 Upload a model file (ONNX or TorchScript) and its spec (TOML, ``schemas/model_spec.schema.json``); the model is
 built in memory (:func:`models.user.build_user_model`), checked on a real sample face
@@ -28,8 +28,9 @@ from xai.core.model_checks import ModelCheckError, check_model
 #: Environment variable with which the operator lets visitors register an uploaded model on the server ("1").
 ALLOW_REGISTER = "FACE_XAI_ALLOW_REGISTER"
 #: What each page's panel accepts: role → the page that serves the other roles.
-ROLE_WORDS = {"embedder": "face embedder (verification)", "spoof": "spoof classifier (anti-spoofing)"}
-ROLE_PAGES = {"embedder": "Face verification", "spoof": "Face anti-spoofing"}
+ROLE_WORDS = {"embedder": "face embedder (verification)", "spoof": "spoof classifier (anti-spoofing)",
+              "recapture": "ID-card recapture classifier", "estimator": "soft-biometric estimator (age, gender)"}
+ROLE_PAGES = {"embedder": "Face verification", "spoof": "Face anti-spoofing", "recapture": "ID card"}
 MODEL_TYPES = ["onnx", "pt", "pth", "ts", "torchscript"]
 #: The model uploader's limit in MB: the user model file limit (:data:`models.user.MAX_MODEL_BYTES`).
 MODEL_UPLOAD_MB = MAX_MODEL_BYTES // (1024 * 1024)
@@ -38,7 +39,8 @@ HELP = (
     "Bring the model you audit: a **model file** (ONNX `.onnx` or TorchScript `.pt`) and its **spec** (`.toml`: "
     "role, input size, layout, colour order, scale/mean/std, crop, output, threshold or \"calibrate\", optional "
     "`cam_layer`; see `schemas/model_spec.schema.json` and the examples in `examples/specs/`). The model is run "
-    "on a sample face first (output shape, finite values, determinism, embedding norm, class count); if it "
+    "on a sample face first (output shape, finite values, determinism, embedding norm, class count, the "
+    "`cam_layer`'s layout); if it "
     "passes, it is kept **in this browser session's memory only** — never written to disk — and offered in the "
     "page's model choice. Registering it on the server for every session is possible only where the operator "
     f"started the studio with `{ALLOW_REGISTER}=1`; otherwise use `python -m xai models add SPEC` on the server."
@@ -59,7 +61,7 @@ def build_session_model(spec_text: str, spec_name: str, model_bytes: bytes, file
         spec_name: the spec upload's file name (messages name it).
         model_bytes: the model file's bytes.
         file_name: the model upload's file name (its extension must match the spec's format).
-        role: the role the page serves ("embedder" or "spoof").
+        role: the role the page serves ("embedder", "spoof" or "recapture").
 
     Raises:
         SpecError: bad spec, a role this page does not serve, a format that does not match the file, or a name
@@ -70,8 +72,11 @@ def build_session_model(spec_text: str, spec_name: str, model_bytes: bytes, file
     """
     spec = parse_spec(spec_text, None, where=spec_name)
     if spec.role != role:
+        where = (f"add it on the {ROLE_PAGES[spec.role]} page" if spec.role in ROLE_PAGES else
+                 "register it on the server with `python -m xai models add SPEC` (every page that shows soft "
+                 "biometrics then uses it)")
         raise SpecError(f"{spec_name} describes a {ROLE_WORDS.get(spec.role, spec.role)}; this page needs a "
-                        f"{ROLE_WORDS[role]}: add it on the {ROLE_PAGES.get(spec.role, 'matching')} page")
+                        f"{ROLE_WORDS[role]}: {where}")
     uploaded_format = FORMAT_OF_SUFFIX.get(Path(file_name).suffix.lower())
     if uploaded_format is not None and uploaded_format != spec.format:
         raise SpecError(f"{spec_name} says format {spec.format!r}, but the uploaded file {file_name} is "
@@ -112,7 +117,7 @@ def add_model_panel(role: str, select_key: str) -> None:
     """The panel: uploaders, "Check and add", the checks or the error, this session's models.
 
     Args:
-        role: "embedder" (verification page) or "spoof" (anti-spoofing page).
+        role: "embedder" (verification page), "spoof" (anti-spoofing page) or "recapture" (ID-card page).
         select_key: the ``key`` of the page's model selectbox; a model just added is selected there.
     """
     slot = f"add-model-{role}"

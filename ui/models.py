@@ -31,7 +31,8 @@ class SessionModel:
     """A user model uploaded in one browser session and built in memory (never written to disk).
 
     Attributes:
-        model: the built model (:class:`models.user.UserEmbedder` or :class:`models.user.UserSpoofClassifier`).
+        model: the built model (:class:`models.user.UserEmbedder`, :class:`models.user.UserSpoofClassifier` or
+            :class:`models.user.UserRecaptureClassifier`).
         checks: what :func:`xai.core.model_checks.check_model` measured on the sample face.
         spec_text: the uploaded spec's TOML.
         model_bytes: the uploaded model file's bytes (kept for "Register on this server" only).

@@ -48,6 +48,9 @@ class Task:
         batch_parameters: batch options (:data:`BatchOptions`) → the report parameters.
         evaluation: how it is scored over a labelled set; None when it is not (the gates).
         evaluate_model_option: the ``python -m xai evaluate`` option (dest) that names its model, when evaluated.
+        batch_extra: (report, model loader) → fields a batch stores beside each item's report (run in the worker);
+            None = none.
+        batch_tables: a batch's stored results → the task's own tables, title → rows; None = none.
     """
 
     name: str
@@ -58,6 +61,8 @@ class Task:
     batch_parameters: Callable[[BatchOptions], dict]
     evaluation: TaskEvaluation | None = None
     evaluate_model_option: str | None = None
+    batch_extra: Callable[[AuditReport, Callable | None], dict] | None = None
+    batch_tables: Callable[[Sequence[dict]], dict[str, list[dict]]] | None = None
 
     @property
     def input_roles(self) -> tuple[str, ...]:
@@ -85,11 +90,56 @@ def _idcard_parameters(o: BatchOptions) -> dict:
     return {"model": o["idcard_model"], "seed": o["seed"]}
 
 
+def _verify_batch_extra(report: AuditReport, loader: Callable | None) -> dict:
+    """A verified pair in a batch: its bona fide score (signed similarity) and both faces' soft biometrics (ESB)."""
+    from models.registry import load_model
+    from xai.verify.esb import pair_soft_biometrics
+    from xai.verify.evaluate import score_sign
+
+    sign = score_sign(report.parameters["model"])
+    probe, gallery = (record.image for record in report.inputs)
+    return {"bona_fide_score": sign * report.scores["native_score"], "threshold": sign * report.scores["threshold"],
+            "accepted": bool(report.decision["same_person"]),
+            "score_name": "cosine similarity" if sign > 0 else "negated Euclidean distance",
+            "soft_biometrics": [{"estimator": e.estimator, **{side: {"gender": est.gender, "age": float(est.age)}
+                                                              for side, est in (("probe", e.probe),
+                                                                                ("gallery", e.gallery))}}
+                                for e in pair_soft_biometrics(probe, gallery, loader=loader or load_model)]}
+
+
+def verify_esb_records(results: Sequence[dict]) -> list:
+    """The :class:`~xai.verify.esb.EsbRecord` of each face of a batch's pairs that have a ``same`` column."""
+    from xai.verify.esb import EsbRecord, fv_category
+
+    records = []
+    for r in results:
+        fields = r.get("fields", {})
+        if r.get("status") != "ok" or fields.get("label") not in (0, 1) or "soft_biometrics" not in r:
+            continue
+        category = fv_category(fields["label"] == 1, bool(r["accepted"]))
+        for estimate in r["soft_biometrics"]:
+            for side in ("probe", "gallery"):
+                age, gender = fields.get(f"{side}_age") or None, (fields.get(f"{side}_gender") or "").strip().lower()
+                records.append(EsbRecord(category, estimate["estimator"], estimate[side]["gender"],
+                                         estimate[side]["age"], gender or None, float(age) if age else None))
+    return records
+
+
+def _verify_batch_tables(results: Sequence[dict]) -> dict[str, list[dict]]:
+    """Seed 001 Table I over a batch's pairs that have a ``same`` column (ground-truth ages/genders optional)."""
+    from xai.verify.esb import esb_table
+    from xai.verify.evaluate import esb_rows
+
+    records = verify_esb_records(results)
+    return {"ESB: soft biometrics by face-verification outcome (seed 001 Table I)": esb_rows(esb_table(records))} \
+        if records else {}
+
+
 TASKS: dict[str, Task] = {t.name: t for t in (
     Task("spoof", "Face anti-spoofing (seed 000)", SPOOF_EVALUATION.default_model, spoof_report_task(GATE_RUNNER),
          image_batch, _spoof_parameters, SPOOF_EVALUATION, "spoof_model"),
     Task("verify", "Face verification (seed 001)", VERIFY_EVALUATION.default_model, verify_report_task(GATE_RUNNER),
-         pair_batch, _verify_parameters, VERIFY_EVALUATION, "model"),
+         pair_batch, _verify_parameters, VERIFY_EVALUATION, "model", _verify_batch_extra, _verify_batch_tables),
     Task("gates", "Passive-liveness quality gates (seed 002)", None, gates_report_task(), image_batch,
          lambda _options: {}),
     Task("idcard", "ID-card recapture (seed 003)", IDCARD_EVALUATION.default_model, idcard_report_task(),

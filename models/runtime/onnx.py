@@ -114,7 +114,8 @@ class OnnxRunner:
         inputs = self.session.get_inputs()
         if len(inputs) != 1:
             raise ModelFileError(f"{label} has {len(inputs)} inputs ({', '.join(i.name for i in inputs)}); "
-                                 "a face model takes one image tensor")
+                                 "the studio feeds one image tensor (an ID-card model's FFT branch, if any, must be "
+                                 "computed inside its graph)")
         self.input_name = inputs[0].name
         if inputs[0].type != "tensor(float)":
             raise ModelFileError(f"{label}: input {self.input_name!r} is {inputs[0].type}; the studio feeds "
@@ -161,7 +162,12 @@ class OnnxRunner:
         return output
 
     def run(self, x: np.ndarray, output: str) -> np.ndarray:
-        """Run the graph on ``x`` (the model's input layout, float32) and return ``output`` as float32.
+        """Run the graph on ``x`` (the model's input layout, float32) and return ``output`` as float32
+        (:meth:`run_many` of one output)."""
+        return self.run_many(x, [output])[0]
+
+    def run_many(self, x: np.ndarray, outputs: list[str]) -> list[np.ndarray]:
+        """Run the graph once on ``x`` (the model's input layout, float32); ``outputs`` as float32, in order.
 
         A graph with a static batch of 1 is run one item at a time.
 
@@ -170,12 +176,13 @@ class OnnxRunner:
         """
         x = np.ascontiguousarray(x, dtype=np.float32)
         if self.input_shape[0] == 1 and x.shape[0] != 1:
-            return np.concatenate([self.run(x[i:i + 1], output) for i in range(x.shape[0])])
+            parts = [self.run_many(x[i:i + 1], outputs) for i in range(x.shape[0])]
+            return [np.concatenate([p[j] for p in parts]) for j in range(len(outputs))]
         try:
-            (result,) = self.session.run([output], {self.input_name: x})
+            results = self.session.run(list(outputs), {self.input_name: x})
         except Exception as exc:  # onnxruntime's pybind errors (InvalidArgument, RuntimeException, Fail, ...)
             if type(exc).__module__ != _ORT_ERRORS_MODULE:
                 raise
             first = str(exc).strip().splitlines()[0]
             raise ModelFileError(f"{self.label} fails on input {tuple(x.shape)}: {first}") from exc
-        return np.asarray(result, dtype=np.float32)
+        return [np.asarray(r, dtype=np.float32) for r in results]

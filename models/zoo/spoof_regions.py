@@ -18,11 +18,26 @@ def weights_path(region: str) -> Path:
     return WEIGHTS_DIR / f"{region}.safetensors"
 
 
+def weights_metadata(region: str) -> dict[str, str]:
+    """The safetensors metadata of a region's weights: the operating point and the training record
+    (``bona_fide_logit_offset``, ``target_bpcer``, ``val_bpcer``, ``trained_identities`` (JSON list), ...)."""
+    from safetensors import safe_open
+
+    with safe_open(str(weights_path(region)), framework="pt") as f:
+        return dict(f.metadata() or {})
+
+
 class RegionSpoofClassifier(SpoofClassifier):
     """ResNet18-CBAM on one 224×224 landmark-guided region crop (full face, eyes, nose or mouth).
 
     Its crop is the seed 000 pipeline's region crop (eyes levelled, CLAHE, landmark box), made by
     :func:`xai.core.crops.model_crop` from a face detected once.
+
+    Operating threshold: training subtracts z_t, the bona fide logit (l_genuine − l_spoof) at which the validation
+    split's BPCER is the stated target (5 %), from the last layer's genuine bias, so the network's bona fide
+    probability is 0.5 exactly at the operating threshold (arg-max decides there). :attr:`metadata` holds the
+    weights' safetensors metadata: ``bona_fide_logit_offset`` (z_t), ``calibration`` ("fc.bias"),
+    ``target_bpcer``, ``val_bpcer``, and the training record (``trained_identities``, a JSON list, ...).
     """
 
     region: str
@@ -33,9 +48,10 @@ class RegionSpoofClassifier(SpoofClassifier):
 
     def __init__(self) -> None:
         path = weights_path(self.region)
-        require_weights(path, "python -m xai train spoof-regions --synthetic 1200")
+        require_weights(path, "python -m xai train spoof-regions --pool")
         # channels_last runs ResNet convolutions ~15 % faster on CPU; results are the same to float rounding
         self.net = load_fp16(resnet18_cbam(), path).to(memory_format=torch.channels_last)
+        self.metadata = weights_metadata(self.region)
 
     def files(self) -> list[Path]:
         return [weights_path(self.region)]
@@ -44,7 +60,8 @@ class RegionSpoofClassifier(SpoofClassifier):
         return self.net
 
     def two_class_logits(self, crops: torch.Tensor) -> torch.Tensor:
-        """(B, 224, 224, 3) float32 RGB [0, 255] → (B, 2) logits in :mod:`models.labels` order (trained so)."""
+        """(B, 224, 224, 3) float32 RGB [0, 255] → (B, 2) logits in :mod:`models.labels` order (trained so),
+        calibrated: equal logits at the operating threshold."""
         return self.net(self.input_spec.apply(crops).permute(0, 3, 1, 2))
 
     def bona_fide_logit(self, crops: torch.Tensor) -> torch.Tensor:

@@ -30,10 +30,12 @@ def faceres_upload(tmp_path_factory):
 
 
 def verify_page() -> AppTest:
-    """The verification page on its default pair, with no explanation maps chosen (the decision is under test)."""
+    """The verification page on its default pair with the shipped faceres (the model exported here, so the upload's
+    decision can be compared with it) and no explanation maps chosen (the decision is under test)."""
     at = AppTest.from_file("app.py", default_timeout=TIMEOUT)
     at.switch_page("pages/verify.py")
     at.session_state["verify-explainers"] = []
+    at.session_state["verify-model"] = "faceres"
     at.run()
     assert not at.exception, at.exception
     return at

@@ -14,6 +14,12 @@ def test_verification_page_runs_every_explainer_both_ways():
         page.get_by_role("link", name="Face verification").click()
         page.get_by_role("heading", name="Face verification").wait_for(timeout=60_000)
         page.get_by_role("button", name="Download faces and maps (PNG)").wait_for(timeout=400_000)
+        # the default verifier (dlib-resnet) is a black box: Grad-CAM needs the differentiable faceres
+        model_box = page.get_by_test_id("stSelectbox").filter(has_text="Model")
+        assert model_box.locator("input").input_value() == "dlib-resnet"
+        model_box.click()
+        page.get_by_role("option", name="faceres", exact=True).click()
+        wait_until_idle(page, 400_000)
         for label in ("CorrRISE", "Similarity Grad-CAM"):
             page.get_by_test_id("stMultiSelect").click()
             page.get_by_role("option", name=label).click()

@@ -10,11 +10,28 @@ import re
 
 import pytest
 from onnx_exports import FACERES_SPEC, write_spec
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser import ARTIFACTS, app_page, rendered_image_widths, wait_until_idle
 from models.runtime.export import export_faceres_onnx
 
 pytestmark = pytest.mark.browser
+
+
+def upload_one_file(page, panel, uploader, path) -> None:
+    """Put ``path`` in ``uploader`` and wait until the run it starts has ended, as a person would.
+
+    One file at a time: the model's upload starts a rerun while the sample pair is still being explained;
+    on a busy 2-core CI machine the spec set in that window was once not shown within 60 s (CI of
+    2026-12-03). On a timeout the panel's text is in the failure, so a recurrence says what the page showed.
+    """
+    uploader.set_input_files(str(path))
+    try:
+        panel.get_by_text(path.name).first.wait_for(timeout=120_000)
+        wait_until_idle(page)
+    except PlaywrightTimeout as exc:
+        raise AssertionError(f"{path.name} not shown after its upload; the panel showed:\n"
+                             f"{panel.inner_text(timeout=10_000)}") from exc
 
 
 def test_a_user_adds_an_onnx_model_on_the_verification_page_and_verifies_with_it(tmp_path):
@@ -27,11 +44,8 @@ def test_a_user_adds_an_onnx_model_on_the_verification_page_and_verifies_with_it
         panel = page.get_by_test_id("stExpander").filter(has_text="Add your model").first
         panel.locator("summary").click()
         uploaders = panel.get_by_test_id("stFileUploaderDropzoneInput")
-        uploaders.nth(0).set_input_files(str(model))
-        panel.get_by_text("faceres.onnx").first.wait_for(timeout=120_000)
-        uploaders.nth(1).set_input_files(str(spec))
-        panel.get_by_text("faceres-onnx.toml").first.wait_for(timeout=60_000)
-        wait_until_idle(page)
+        upload_one_file(page, panel, uploaders.nth(0), model)
+        upload_one_file(page, panel, uploaders.nth(1), spec)
         panel.get_by_role("button", name="Check and add the model").click()
         page.get_by_text(re.compile(r"Added faceres-onnx for this session")).wait_for(timeout=300_000)
         checks = panel.get_by_text(re.compile(r"^Checks on the sample face")).inner_text()

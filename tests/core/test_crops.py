@@ -41,7 +41,8 @@ def test_aligned_and_box_crops_are_the_declared_warps(sample_images, sample_face
     assert faceres.crop_spec.kind == "aligned" and antispoof.crop_spec.kind == "box"
     np.testing.assert_array_equal(model_crop(faceres, image, face),
                                   align_five_points(image, face.five_points, 224, faceres.crop_spec.zoom))
-    np.testing.assert_array_equal(model_crop(antispoof, image, face), square_crop(image, face.box, 128, 1.6))
+    np.testing.assert_array_equal(model_crop(antispoof, image, face),
+                                  square_crop(image, face.box, 128, antispoof.crop_spec.enlarge))
 
 
 @pytest.mark.parametrize("region", REGIONS)

@@ -167,7 +167,7 @@ def test_task_table_lookups_name_the_valid_tasks():
     assert get_task("verify").class_names == ("impostor pair", "genuine pair")
     assert get_task("gates").class_names is None and get_task("gates").evaluation is None
     assert {t: TASKS[t].default_model for t in TASKS} == {
-        "spoof": "resnet18-cbam-regions", "verify": "faceres", "gates": None, "idcard": "idcard-vgg16-fft"}
+        "spoof": "resnet18-cbam-regions", "verify": "dlib-resnet", "gates": None, "idcard": "idcard-vgg16-fft"}
 
 
 def test_default_thresholds_and_layouts_per_task():
@@ -243,7 +243,8 @@ def test_demo_sets_follow_the_label_convention():
 
 
 def test_verification_over_sample_pairs_with_the_shipped_embedder():
-    """faceres on three sample pairs: the genuine Obama pair scores above both impostor pairs."""
+    """The default verifier (dlib-resnet, Euclidean) on three sample pairs: the genuine Obama pair scores above both
+    impostor pairs once the distance is negated."""
     from pathlib import Path
 
     from xai.tasks import evaluate, evaluation_task
@@ -253,8 +254,34 @@ def test_verification_over_sample_pairs_with_the_shipped_embedder():
              LabelledItem("o|b", (samples / "obama.jpg", samples / "biden.jpg"), 0),
              LabelledItem("o2|b", (samples / "obama2.jpg", samples / "biden.jpg"), 0)]
     result = evaluate("verify", items)
-    assert result.model == "faceres" and result.score_name == "cosine similarity" and not result.failed
+    assert result.model == "dlib-resnet" and result.score_name == "negated Euclidean distance" and not result.failed
     genuine, *impostors = (i.score for i in result.items)
-    assert all(genuine > s for s in impostors)
+    assert all(genuine > s for s in impostors) and genuine < 0
     assert result.summary.eer == 0.0
-    assert result.summary.threshold == evaluation_task("verify").default_threshold("faceres")
+    assert result.summary.threshold == evaluation_task("verify").default_threshold("dlib-resnet") == -0.6
+
+
+def test_batch_fields_carry_the_protocol_columns_and_folder_labels(tmp_path):
+    from xai.evaluation.items import batch_fields, image_batch, pair_batch
+
+    (tmp_path / "a.png").write_bytes(_png(10))
+    (tmp_path / "b.png").write_bytes(_png(20))
+    (tmp_path / "pairs.csv").write_text("probe,gallery,same,probe_age\na.png,b.png,0,31\na.png,a.png,same,\n")
+    fields = batch_fields(tmp_path, pair_batch(tmp_path))
+    assert fields == [{"same": "0", "probe_age": "31", "label": 0}, {"same": "same", "probe_age": "", "label": 1}]
+    for folder, name in (("bona_fide", "x.png"), ("attack/print", "y.png"), ("other", "z.png")):
+        (tmp_path / "set" / folder).mkdir(parents=True)
+        (tmp_path / "set" / folder / name).write_bytes(_png(5))
+    items = image_batch(tmp_path / "set")
+    assert [(n, f) for (n, _), f in zip(items, batch_fields(tmp_path / "set", items), strict=True)] == [
+        ("attack__print__y", {"label": 0}), ("bona_fide__x", {"label": 1}), ("other__z", {})]
+
+
+def test_summarize_scored_keeps_failed_items_out_of_the_metrics():
+    from xai.evaluation.scoring import ScoredItem, summarize_scored
+
+    scored = [ScoredItem(str(i), y, s, s >= 0.5) for i, (y, s) in enumerate(zip(Y, S, strict=True))]
+    result = summarize_scored("spoof", "m", [*scored, ScoredItem("bad", 1, None, None, "FaceError: no face")], 0.5,
+                              "p")
+    assert result.summary.n == 8 and result.failed[0].name == "bad"
+    assert result.summary.eer == pytest.approx(0.25)  # as test_summary_matches_hand_computed_counts_and_rates

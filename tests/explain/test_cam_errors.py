@@ -91,7 +91,7 @@ def test_success_leaves_no_hook_on_any_submodule(antispoof, sample_images):
     for method in CAM_METHODS:
         spoof_cam(model, x, 1, method)
     assert hooks_on(model.module_for_cam()) == []
-    pair = verify_pair(sample_images["obama.jpg"], sample_images["obama2.jpg"])
+    pair = verify_pair(sample_images["obama.jpg"], sample_images["obama2.jpg"], "faceres")
     similarity_cam(pair, "grad-cam++")
     assert hooks_on(load_model("faceres").module_for_cam()) == []
 

@@ -85,7 +85,7 @@ def test_a_cam_is_not_disturbed_by_another_session_scoring_the_same_model(sample
 
 
 def test_two_sessions_explaining_one_verification_pair_get_their_own_maps(sample_images):
-    pair = verify_pair(sample_images["obama.jpg"], sample_images["obama2.jpg"])
+    pair = verify_pair(sample_images["obama.jpg"], sample_images["obama2.jpg"], "faceres")  # differentiable
     alone = [similarity_cam(pair, "grad-cam", reverse=reverse) for reverse in (False, True)]
     assert not np.allclose(alone[0], alone[1], atol=1e-3)
     results = run_together([lambda reverse=reverse: similarity_cam(pair, "grad-cam", reverse=reverse)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import registered_user_model
 from onnx_exports import REGION_SPEC, write_spec
 
-from models.registry import invalidate_user_models, load_model, names
+from models.registry import load_model, names
 from models.runtime.export import export_region_onnx
 from models.user import UserSpoofClassifier
-from xai.cli.main import main
 from xai.core.crops import model_crop
 from xai.core.regions import run_face_pipeline
 from xai.gates.decision import liveness_score
@@ -38,11 +38,8 @@ def registered(tmp_path_factory, sample_index):
     exports, store = tmp_path_factory.mktemp("exports"), tmp_path_factory.mktemp("user-models")
     export_region_onnx(exports / "region.onnx")
     spec = write_spec(exports / "region.toml", **{**REGION_SPEC, "file": str(exports / "region.onnx")})
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("FACE_XAI_MODELS", str(store))
-        assert main(["models", "add", str(spec)]) == 0
-        yield load_model(USER)
-    invalidate_user_models()
+    with registered_user_model(spec, store, USER) as model:
+        yield model
 
 
 @pytest.fixture(scope="module")

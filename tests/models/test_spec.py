@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import torch
-from onnx_exports import FACERES_SPEC, REGION_SPEC, write_spec
+from onnx_exports import FACERES_SPEC, GEAR_SPEC, RECAPTURE_SPEC, REGION_SPEC, SSRNET_SPEC, write_spec
 
 from models.spec import SCHEMA_PATH, SpecError, load_schema, load_spec, parse_spec
 
@@ -28,9 +28,21 @@ def spec_text(**fields) -> str:
     return "\n".join(lines) + "\n"
 
 
-def parse(**changes):
-    fields = {**FACERES_SPEC, **changes}
+def parse_changed(base: dict, changes: dict):
+    """The spec of ``base`` with ``changes`` applied (a None value drops the field), parsed in /models."""
+    fields = {**base, **changes}
     return parse_spec(spec_text(**{k: v for k, v in fields.items() if v is not None}), Path("/models"))
+
+
+def parse(**changes):
+    return parse_changed(FACERES_SPEC, changes)
+
+
+def assert_one_precise_message(build, changes: dict, message: str) -> None:
+    """``build(**changes)`` raises :class:`SpecError`, and its text contains ``message``."""
+    with pytest.raises(SpecError) as info:
+        build(**changes)
+    assert message in str(info.value)
 
 
 def test_the_schema_is_a_valid_draft_2020_12_schema():
@@ -55,7 +67,22 @@ def test_the_liveness_example_parses_as_documented():
     assert spec.crop_spec.kind == "box" and spec.crop_spec.enlarge == pytest.approx(1.4)
 
 
-@pytest.mark.parametrize("fields", [FACERES_SPEC, REGION_SPEC], ids=["embedder", "spoof"])
+def test_the_recapture_example_parses_as_documented():
+    spec = load_spec(EXAMPLES / "recapture-onnx.toml")
+    assert spec.role == "recapture" and spec.crop == "image" and spec.crop_spec.kind == "card"
+    assert spec.class_order == ("genuine", "recapture") and spec.bona_fide_class == "genuine"
+    assert spec.cam_layout == "NCHW" and spec.cam_layer is not None
+
+
+def test_the_agegender_example_parses_as_documented():
+    spec = load_spec(EXAMPLES / "agegender-onnx.toml")
+    assert spec.role == "estimator" and spec.age_kind == "probabilities" and len(spec.age_bins) == 7
+    assert spec.gender_kind == "probabilities" and spec.gender_classes == ("male", "female")
+    assert spec.cam_layer is None and spec.output is None
+
+
+@pytest.mark.parametrize("fields", [FACERES_SPEC, REGION_SPEC, RECAPTURE_SPEC, GEAR_SPEC, SSRNET_SPEC],
+                         ids=["embedder", "spoof", "recapture", "estimator-bins", "estimator-years"])
 def test_a_spec_round_trips_through_its_toml(tmp_path, fields):
     spec = load_spec(write_spec(tmp_path / "spec.toml", **fields))
     again = parse_spec(spec.to_toml(file="model.onnx"), tmp_path)
@@ -87,30 +114,35 @@ def test_the_image_crop_declares_the_whole_image():
 BAD = {
     "unknown field": (dict(colour="RGB"), "unknown field 'colour'; valid fields: name, title, role"),
     "bad enum": (dict(layout="NHCW"), "layout = 'NHCW' is not allowed; choose one of: NCHW, NHWC"),
-    "bad crop": (dict(crop="tight"), "crop = 'tight' is not allowed; choose one of: arcface, box, image"),
+    "bad crop": (dict(crop="tight"), "crop = 'tight' is not allowed; choose one of: arcface, box, image, card"),
+    "card crop on a face": (dict(crop="card"), "crop = 'card' is not allowed for role 'embedder'; choose one of: "
+                                               "arcface, box, image"),
     "wrong type": (dict(input_size="224"), "input_size must be of type integer, got '224'"),
     "missing field": (dict(input_size=None), "missing required field 'input_size'"),
     "bad threshold": (dict(threshold="auto"), 'threshold must be a number or "calibrate", got \'auto\''),
     "bad name": (dict(name="My Model"), "name 'My Model' is not allowed: use lower-case letters"),
     "embedder with classes": (dict(class_order=["spoof", "bona_fide"]),
-                              "class_order applies to spoof models only"),
+                              "class_order applies to role 'spoof' and 'recapture' only (role is 'embedder')"),
+    "embedder with age": (dict(age_output="age", age_kind="years"),
+                          "age_output applies to role 'estimator' only (role is 'embedder')"),
+    "cam_layout without cam_layer": (dict(cam_layout="NHWC"), "cam_layout needs 'cam_layer' too"),
+    "bad cam_layout": (dict(cam_layer="/x/Relu", cam_layout="CHW"),
+                       "cam_layout = 'CHW' is not allowed; choose one of: NCHW, NHWC"),
     "embedder with logits": (dict(output_kind="logits"), "output_kind = 'logits' is not allowed here; it must be "
                                                          "'embedding'"),
     "margin without box": (dict(margin=0.3), 'margin applies to crop = "box" only'),
     "unknown extension": (dict(file="model.bin", format=None), "cannot tell the format of 'model.bin'"),
-    "estimator": (dict(role="estimator"), "role 'estimator' is not supported yet for user models; supported roles: "
-                                          "embedder, spoof"),
-    "recapture": (dict(role="recapture"), "role 'recapture' is not supported yet"),
+    "estimator without outputs": (dict(role="estimator", output_kind=None, metric=None, threshold=None, output=None),
+                                  "an estimator spec names at least one of age_output and gender_output"),
+    "recapture without classes": (dict(role="recapture", output_kind="logits", metric=None, threshold=None, crop=None),
+                                  "missing required field 'class_order' (role 'recapture')"),
     "negative std": (dict(std=[1.0, 0.0, 1.0]), "std.1: 0.0 is less than or equal to the minimum of 0"),
 }
 
 
 @pytest.mark.parametrize("case", BAD, ids=list(BAD))
 def test_a_bad_spec_gets_one_precise_message(case):
-    changes, message = BAD[case]
-    with pytest.raises(SpecError) as info:
-        parse(**changes)
-    assert message in str(info.value)
+    assert_one_precise_message(parse, *BAD[case])
 
 
 def test_spoof_specs_need_their_classes_and_a_bona_fide_class_among_them():
@@ -120,8 +152,52 @@ def test_spoof_specs_need_their_classes_and_a_bona_fide_class_among_them():
     fields = {k: v for k, v in REGION_SPEC.items() if k != "class_order"}
     with pytest.raises(SpecError, match="missing required field 'class_order'"):
         parse_spec(spec_text(**fields))
-    with pytest.raises(SpecError, match="threshold applies to embedders only"):
+    with pytest.raises(SpecError, match="threshold applies to role 'embedder' only"):
         parse_spec(spec_text(**REGION_SPEC, threshold=0.5))
+
+
+def estimator(**changes):
+    return parse_changed(GEAR_SPEC, changes)
+
+
+ESTIMATOR_BAD = {
+    "age without kind": (dict(age_kind=None), "age_output needs 'age_kind' too"),
+    "gender without classes": (dict(gender_classes=None), "gender_output needs 'gender_classes' too"),
+    "bins without centres": (dict(age_bins=None), "age_kind = 'probabilities' needs age_bins, the centre in years"),
+    "years with bins": (dict(age_kind="years"), 'age_bins applies to age_kind "probabilities" or "logits"'),
+    "implausible bin": (dict(age_bins=[15.0, 23.0, 28.0, 35.5, 45.5, 55.5, 165.0]),
+                        "age_bins.6: 165.0 is greater than the maximum of 120"),
+    "twice the same gender": (dict(gender_classes=["male", "male"]), "gender_classes: ['male', 'male'] has non-unique"),
+    "unknown gender": (dict(gender_classes=["male", "woman"]), "gender_classes.1 = 'woman' is not allowed; choose one "
+                                                              "of: female, male"),
+    "one output for both": (dict(gender_output="age"), "age_output and gender_output both name 'age'"),
+    "a classifier's output": (dict(output="logits"), "output applies to role 'embedder' and 'spoof' and "
+                                                     "'recapture' only (role is 'estimator')"),
+    "a cam_layer": (dict(cam_layer="/x/Relu"), "cam_layer applies to role 'embedder' and 'spoof' and 'recapture' "
+                                               "only (role is 'estimator')"),
+    "a card crop": (dict(crop="card", margin=None), "crop = 'card' is not allowed for role 'estimator'"),
+}
+
+
+@pytest.mark.parametrize("case", ESTIMATOR_BAD, ids=list(ESTIMATOR_BAD))
+def test_a_bad_estimator_spec_gets_one_precise_message(case):
+    assert_one_precise_message(estimator, *ESTIMATOR_BAD[case])
+
+
+def test_an_estimator_may_estimate_one_attribute_only():
+    age_only = estimator(gender_output=None, gender_kind=None, gender_classes=None)
+    assert age_only.age_output == "age" and age_only.gender_output is None and age_only.gender_classes == ()
+    gender_only = estimator(age_output=None, age_kind=None, age_bins=None)
+    assert gender_only.age_output is None and gender_only.age_bins == () and gender_only.gender_output == "gender"
+
+
+def test_recapture_crops_are_the_photo_or_the_card_square():
+    fields = {k: v for k, v in RECAPTURE_SPEC.items() if k != "crop"}
+    assert parse_spec(spec_text(**fields)).crop == "image"  # the default: the whole photo
+    assert parse_spec(spec_text(**RECAPTURE_SPEC)).crop == "card"
+    with pytest.raises(SpecError, match="crop = 'arcface' is not allowed for role 'recapture'; choose one of: "
+                                        "image, card"):
+        parse_spec(spec_text(**{**RECAPTURE_SPEC, "crop": "arcface"}))
 
 
 def test_not_toml_and_a_missing_file_are_named(tmp_path):

@@ -90,7 +90,7 @@ def test_inputs_are_validated(face):
         replay_attack(face, 3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="strength"):
         replay_attack(face, rng, 1.5)
-    with pytest.raises(ValueError, match="bona_fide, print, replay"):
+    with pytest.raises(ValueError, match="unknown kind 'mask'; choose one of: bona_fide, studio_light, .*, print, replay"):
         simulate(face, "x", "mask", 0)
     with pytest.raises(ValueError, match="empty"):
         next(make_samples({}, 3, 0))

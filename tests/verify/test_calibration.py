@@ -85,7 +85,7 @@ def test_cli_calibrates_into_a_folder_and_verify_reports_it(labelled_folder, tmp
     assert "decisions use: ≤" in result.stdout
     assert calibration_path("dlib-resnet").read_bytes() == stored  # --out leaves the stored calibration alone
     verify = subprocess.run([sys.executable, "-m", "xai", "verify", str(SAMPLES / "obama.jpg"),
-                             str(SAMPLES / "biden.jpg"), "--explainer", "none", "--json"], cwd=ROOT,
+                             str(SAMPLES / "biden.jpg"), "--model", "faceres", "--explainer", "none", "--json"], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
     answer = json.loads(verify.stdout)
     calibrated = answer["calibrated"]  # the shipped faceres reference

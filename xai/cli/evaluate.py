@@ -1,10 +1,11 @@
 """``python -m xai evaluate …``: global analyses over a labelled set or a protocol.
 
 * ``evaluate spoof|verify|idcard --data DIR_OR_CSV``: every metric of the task's pipeline over a labelled set
-  (:mod:`xai.evaluation` through the task table :mod:`xai.tasks`), the per-item scores with ``--out``.
+  (:mod:`xai.evaluation` through the task table :mod:`xai.tasks`), the per-item scores with ``--out``; the items
+  are scored on the batch engine (:mod:`xai.batch`: ``--workers``, ``--cluster``, ``--store DIR``, ``--resume``).
 * ``evaluate idcard`` (no ``--data``): Tables 1–2 of the shipped weights on the held-out synthetic split, or on
   DLC-2021 with ``--dlc ROOT`` (seed 003).
-* ``evaluate esb --pairs CSV``: seed 001 Table I (soft biometrics by verification outcome).
+* ``evaluate esb --pairs CSV``: seed 001 Table I (soft biometrics by verification outcome), on the batch engine.
 
 Inputs are biometric data: nothing is written except into ``--out``.
 """
@@ -45,30 +46,46 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_esb(args: argparse.Namespace) -> int:
+    """``evaluate esb --pairs CSV``: every pair verified with both faces' soft biometrics on the batch engine
+    (``--store DIR`` keeps each pair's result, ``--resume`` reuses them), then seed 001 Table I."""
     if not args.pairs:
         print("error: evaluate esb needs --pairs CSV", file=sys.stderr)
         return 2
-    from tqdm import tqdm
-
-    from xai.verify.esb import evaluate_esb
+    from xai.batch.engine import run_batch
+    from xai.batch.jobs import esb_items
+    from xai.batch.store import BatchStore
+    from xai.cli.explain import engine_settings, interrupted, progress_bar
+    from xai.tasks import verify_esb_records
+    from xai.verify.esb import esb_table
 
     try:
-        with tqdm(desc="pairs", file=sys.stderr) as bar:
-            def advance(done, total):
-                bar.total = total
-                bar.update(done - bar.n)
-
-            cells, pairs = evaluate_esb(args.pairs, model=args.model, progress=advance)
+        settings = engine_settings(args)
+        items, job = esb_items(Path(args.pairs), args.model)
+        if items and "same" not in items[0].fields:
+            raise ValueError(f"{args.pairs} lacks the column(s) ['same']")
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    store = BatchStore(args.store)
+    bar, on_done = progress_bar(len(items), "pairs")
+    try:
+        with bar:
+            run_batch(items, job, store, "verify", "esb", {"parameters": {"model": args.model},
+                                                          "source": str(args.pairs)}, settings, on_done)
+    except KeyboardInterrupt:
+        return interrupted(store)
+    cells = esb_table(verify_esb_records(list(store.results().values())))
     print(f"{'estimator':<20}{'group':<14}{'gender acc %':>13}{'n':>5}{'age MAE':>9}{'n':>5}")
     for c in cells:
         print(f"{c.estimator:<20}{c.group:<14}{c.gender_accuracy:>13.2f}{c.gender_n:>5}{c.age_mae:>9.2f}{c.age_n:>5}")
-    failed = [p for p in pairs if "error" in p]
+    base = Path(args.pairs).parent
+    failed = store.failures()
     if failed:
-        print(f"{len(failed)} pair(s) skipped: " + "; ".join(f"{p['probe']} / {p['gallery']}: {p['error']}"
-                                                           for p in failed))
+        def shown(path: str) -> str:
+            return str(Path(path).relative_to(base)) if Path(path).is_relative_to(base) else path
+
+        print(f"{len(failed)} pair(s) skipped: " + "; ".join(" / ".join(shown(p) for p in f["inputs"])
+                                                           + f": {f['error']}" for f in failed))
     if args.out:
         rows = [{k: getattr(c, k) for k in c.__slots__} for c in cells]
         write_table(rows, args.out, None if rows else ["estimator"])
@@ -92,15 +109,27 @@ def _add_score_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--threshold", type=float, default=None,
                        help="operating threshold (default 0.5; verify: the model's own)")
     group.add_argument("--apcer", type=float, default=0.05, help="APCER target of BPCER@APCER (default 0.05)")
+    group.add_argument("--store", default=None, metavar="DIR",
+                       help="keep each item's result in DIR as it ends (resume with --resume; open on the "
+                            "Evaluation page); default: in memory only")
+    from xai.cli.explain import add_engine_options
+
+    add_engine_options(parser)
 
 
 def _cmd_scores(args: argparse.Namespace) -> int:
-    """``evaluate spoof|verify|idcard --data``: metrics table, per-item CSV (``--out``) and failures."""
-    from tqdm import tqdm
+    """``evaluate spoof|verify|idcard --data``: metrics table, per-item CSV (``--out``) and failures.
 
+    The items are scored on the batch engine (:mod:`xai.batch`); ``--store DIR`` keeps each item's result there as
+    it ends (``--resume`` reuses them), otherwise results stay in memory.
+    """
     from models.base import ModelUnavailableError
+    from xai.batch.engine import run_batch
+    from xai.batch.jobs import EVALUATE, evaluate_items, evaluation_of
+    from xai.batch.store import BatchStore
+    from xai.cli.explain import engine_settings, interrupted, progress_bar
     from xai.evaluation.summary import metric_rows
-    from xai.tasks import evaluate, get_task
+    from xai.tasks import get_task
 
     if not args.data:
         print(f"error: evaluate {args.what} needs --data DIR_OR_CSV", file=sys.stderr)
@@ -108,15 +137,32 @@ def _cmd_scores(args: argparse.Namespace) -> int:
     task = get_task(args.what)
     model = getattr(args, task.evaluate_model_option)
     try:
-        with tqdm(desc=f"{args.what} items", file=sys.stderr) as bar:
-            def advance(done, total, _name):
-                bar.total = total
-                bar.update(done - bar.n)
-
-            result = evaluate(args.what, args.data, model, args.threshold, args.apcer, progress=advance)
+        settings = engine_settings(args)
+        items, job = evaluate_items(args.what, args.data, model, args.threshold)
     except (ValueError, FileNotFoundError, ModelUnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    store = BatchStore(args.store)
+    bar, on_done = progress_bar(len(items), f"{args.what} items")
+    try:
+        with bar:
+            run_batch(items, job, store, args.what, EVALUATE,
+                      {"parameters": {"model": job.model, "threshold": job.threshold}, "source": str(args.data)},
+                      settings, on_done)
+    except KeyboardInterrupt:
+        return interrupted(store)
+    results = store.results()
+    for failure in store.failures():  # retries used up: kept with their error like an unusable item
+        results.setdefault(failure["key"], {"status": "failed", "error": failure["error"]})
+    manifest_items = [{"key": i.key, "name": i.name, "fields": i.fields} for i in items]
+    result = evaluation_of(args.what, manifest_items, results, job.model, args.apcer)
+    if result is None:
+        from xai.evaluation.scoring import ScoredItem, summarize_scored
+
+        scored = [ScoredItem(i.name, i.fields["label"], None, None, (results.get(i.key) or {}).get("error"))
+                  for i in items]
+        result = summarize_scored(args.what, job.model, scored, job.threshold, "bona fide score", args.apcer,
+                                  task.evaluation.class_names)
     print(f"{args.what} with {result.model}: {len(result.scored)} of {len(result.items)} item(s) scored "
           f"({result.score_name})")
     extra = task.evaluation.extra_rows

@@ -1,9 +1,10 @@
 """``python -m xai explain --task spoof|verify|gates|idcard --input DIR --out DIR``: one audit report per item
-(report.html, report.pdf, report.json in ``OUT/<item>/``) and ``OUT/summary.csv``.
+(report.html, report.pdf, report.json in ``OUT/<item>/``) and ``OUT/summary.csv``, on the batch engine.
 
 The task table (:mod:`xai.tasks`) says how each task's batch is read (every image under ``--input``; verify: the
-pairs of a CSV) and how the options become report parameters. Inputs are biometric data: nothing is written
-except into ``--out``.
+pairs of a CSV) and how the options become report parameters; :mod:`xai.batch` runs the items on a local Dask
+cluster (``--workers``) or a running one (``--cluster``), stores each result as it ends (``--resume`` reuses them)
+and lists failures in ``OUT/failed.json``. Inputs are biometric data: nothing is written except into ``--out``.
 """
 
 from __future__ import annotations
@@ -15,66 +16,91 @@ from pathlib import Path
 from xai.cli.output import write_table
 
 
-def write_report_files(report, folder: Path, redact: bool, pdf: bool = True) -> list[Path]:
-    """report.html, report.pdf and report.json of ``report`` into ``folder``."""
-    from xai.report.html import render_html
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    """``--workers``, ``--cluster``, ``--resume`` of the batch engine (:mod:`xai.batch.engine`)."""
+    group = parser.add_argument_group("batch engine (Dask distributed)")
+    group.add_argument("--workers", type=int, default=None,
+                       help="local worker processes (default: every core; 0 = no cluster, run in this process)")
+    group.add_argument("--cluster", default=None, metavar="ADDRESS",
+                       help="run on a running Dask scheduler, e.g. tcp://head:8786 (see the README)")
+    group.add_argument("--resume", action="store_true",
+                       help="skip items whose stored result has the same inputs, parameters and model files")
+    group.add_argument("--retries", type=int, default=2, help="extra attempts of an item whose task raised")
+    group.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                       help="limit of the whole run; items not done by then are listed failed (default: none)")
+    group.add_argument("--no-worker-timeout", type=float, default=120.0, metavar="SECONDS",
+                       help="how long the cluster may have no worker at all while items wait; they are then "
+                            "listed failed and the run ends (default: 120)")
 
-    folder.mkdir(parents=True, exist_ok=True)
-    written = [folder / "report.html", folder / "report.json"]
-    written[0].write_text(render_html(report, redact=redact), encoding="utf-8")
-    written[1].write_text(report.json_text(), encoding="utf-8")
-    if pdf:
-        from xai.report.pdf import render_pdf
 
-        written.append(folder / "report.pdf")
-        written[-1].write_bytes(render_pdf(report, redact=redact))
-    return written
+def engine_settings(args: argparse.Namespace):
+    from xai.batch.engine import EngineSettings
+
+    if args.workers is not None and args.workers < 0:
+        raise ValueError("--workers must be 0 (in this process) or more")
+    if args.no_worker_timeout <= 0:
+        raise ValueError("--no-worker-timeout must be more than 0 seconds")
+    return EngineSettings(workers=args.workers, cluster=args.cluster, resume=args.resume, retries=args.retries,
+                          timeout_s=args.timeout, no_worker_s=args.no_worker_timeout)
 
 
-def _main_score(report) -> str:
-    for key in ("full_face.bona_fide_probability", "face.bona_fide_probability", "native_score", "liveness",
-                "p_spoof"):
-        if key in report.scores:
-            return f"{key}={report.scores[key]:.6g}"
-    return ""
+def progress_bar(total: int, what: str, quiet: bool = False):
+    """A tqdm bar with rate and ETA, fed by items completing, and the ``on_done`` callback that advances it."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=what, unit="item", file=sys.stderr, disable=quiet, smoothing=0.1)
+
+    def on_done(item, result) -> None:
+        bar.update(1)
+        if result.get("status") != "ok":
+            bar.set_postfix_str(f"last failed: {item.name}", refresh=False)
+
+    return bar, on_done
+
+
+def interrupted(store) -> int:
+    """Ctrl-C: what is stored stays; say how to go on (exit status 130)."""
+    done = len(store.results())
+    where = f" in {store.folder}; run the same command with --resume to go on" if store.folder else ""
+    print(f"interrupted: {done} item(s) stored{where}", file=sys.stderr)
+    return 130
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from models.base import ModelUnavailableError
-    from xai.core.faces import FaceError
-    from xai.report.builder import ReportInput
+    from xai.batch.engine import run_batch
+    from xai.batch.jobs import EXPLAIN, SUMMARY_COLUMNS, ExplainJob, explain_items, summary_rows
+    from xai.batch.store import BatchStore
     from xai.tasks import TASKS
 
     task = TASKS[args.task]
+    parameters = task.batch_parameters(vars(args))
     try:
-        items = task.batch_items(Path(args.input))
+        settings = engine_settings(args)
+        items = explain_items(args.task, Path(args.input), parameters)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    parameters = task.batch_parameters(vars(args))
-    rows, failures = [], []
-    for name, paths in tqdm(items, desc=f"{args.task} reports", unit="item", file=sys.stderr, disable=args.quiet):
-        row = {"item": name, "inputs": " | ".join(str(p) for p in paths), "status": "ok", "decision": "",
-               "score": "", "report": "", "error": ""}
-        try:
-            inputs = [ReportInput(p.name, role, p.read_bytes()) for p, role in zip(paths, task.input_roles,
-                                                                                   strict=True)]
-            report = task.report.build(inputs, parameters)
-            write_report_files(report, out / name, args.redact, pdf=not args.no_pdf)
-            row.update(decision=str(report.decision.get("label")), score=_main_score(report),
-                       report=str(out / name / "report.html"))
-        except (ValueError, OSError, FaceError, ModelUnavailableError) as exc:
-            row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
-            failures.append(row)
-        rows.append(row)
-    write_table(rows, out / "summary.csv")
-    print(f"{len(rows) - len(failures)} of {len(rows)} item(s) reported into {out}; summary: {out / 'summary.csv'}")
+    store = BatchStore(out)
+    job = ExplainJob(args.task, parameters, args.redact, not args.no_pdf)
+    bar, on_done = progress_bar(len(items), f"{args.task} reports", args.quiet)
+    try:
+        with bar:
+            run = run_batch(items, job, store, args.task, EXPLAIN,
+                            {"parameters": parameters, "source": str(args.input), "redact": args.redact,
+                             "pdf": not args.no_pdf}, settings, on_done)
+    except KeyboardInterrupt:
+        return interrupted(store)
+    entries = [{"key": i.key, "name": i.name, "inputs": [str(p.path) for p in i.inputs]} for i in items]
+    rows = summary_rows(entries, store.results(), store.failures())
+    write_table(rows, out / "summary.csv", list(SUMMARY_COLUMNS))
+    failures = [r for r in rows if r["status"] != "ok"]
+    reused = f" ({run.reused} reused from an earlier run)" if run.reused else ""
+    print(f"{len(rows) - len(failures)} of {len(rows)} item(s) reported into {out}{reused}; summary: "
+          f"{out / 'summary.csv'}")
     if failures:
-        print(f"{len(failures)} failure(s):")
+        print(f"{len(failures)} failure(s) (listed in {out / 'failed.json'}):")
         for f in failures:
             print(f"  {f['item']}: {f['error']}")
     return 0 if not failures else 1
@@ -107,4 +133,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--both-ways", action="store_true")
     parser.add_argument("--idcard-model", default=TASKS["idcard"].default_model)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_engine_options(parser)
     parser.set_defaults(func=_cmd_explain)

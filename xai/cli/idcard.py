@@ -22,7 +22,8 @@ def _cmd_idcard(args: argparse.Namespace) -> int:
     try:
         image = read_image_file(args.image)
         centroid = parse_centroid(args.centroid) if args.centroid else None
-        result = explain_idcard(image, centroid=centroid, model=args.model, radius=args.radius)
+        result = explain_idcard(image, centroid=centroid, model=args.model, radius=args.radius,
+                                cam_method=args.cam)
     except (ValueError, ModelUnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -45,17 +46,25 @@ def _cmd_idcard(args: argparse.Namespace) -> int:
     for z in summary["zones"]:
         print(f"{z['zone']:<16}{z['p_spoof']:>10.3f}{z['delta']:>+9.3f}")
     a = summary["attention"]
-    print(f"most attended RGB cell {a['query_cell']} attends most to FFT cell {a['top_key_cell']}")
+    if a["top_key_cell"] is not None:
+        print(f"most attended RGB cell {a['query_cell']} attends most to FFT cell {a['top_key_cell']}")
+    if result.model_input is not None:  # a user's one-image model: its CAM, or why there is none
+        print(f"CAM: {result.cam_reason}" if result.cam_reason else f"CAM: {args.cam} at the spec's cam_layer")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from xai.explain.cam import CAM_METHODS
     from xai.idcard.fft import DEFAULT_RADIUS
 
     parser = sub.add_parser("idcard", help="ID-card screen-recapture detection and explanations (seed 003)")
     parser.add_argument("image", help="a photo of an ID card")
     parser.add_argument("--centroid", help="card centroid 'X,Y' in pixels (default: automatic localisation)")
-    parser.add_argument("--model", default="idcard-vgg16-fft", help="registered ID-card model")
+    parser.add_argument("--model", default="idcard-vgg16-fft",
+                        help="registered ID-card model: a shipped idcard-* model or a user recapture model "
+                             "(`python -m xai models list`)")
+    parser.add_argument("--cam", default="grad-cam", choices=list(CAM_METHODS),
+                        help="CAM method of the branch (or user model) maps (default grad-cam)")
     parser.add_argument("--radius", type=float, default=DEFAULT_RADIUS, help="FFT high-pass radius r")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--out", help="folder for the crops, panel.png and explanation.json")

@@ -1,6 +1,8 @@
 """``python -m xai train spoof-regions|idcard``: train the models we ship and (re)write their cards.
 
-* ``train spoof-regions``: the seed-000 region models on simulated attacks (or ``--data``), fp16 safetensors.
+* ``train spoof-regions``: the seed-000 region models on attacks simulated from the bona fide pool (``--pool``),
+  from the sample portraits (``--synthetic N``) or on real data (``--data``); fp16 safetensors whose metadata holds
+  the operating threshold set on the validation split at ``--target-bpcer``.
 * ``train idcard``: the seed-003 variants on synthetic cards.
 """
 
@@ -9,6 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 DEFAULT_TRAIN, DEFAULT_VAL, DEFAULT_HELDOUT = 160, 40, 64
@@ -24,6 +28,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         folder_datasets,
         heldout_dataset,
         heldout_size,
+        pool_datasets,
         synthetic_datasets,
         train_spoof_regions,
         write_card,
@@ -33,12 +38,20 @@ def _cmd_train(args: argparse.Namespace) -> int:
     try:
         if args.card_only:
             summary = json.loads((out / "metrics.json").read_text())
-            test = heldout_dataset(heldout_size(summary["data"]["n_requested"]))
+            if summary["data"]["kind"] == "pool":
+                test = None
+            else:
+                test = heldout_dataset(heldout_size(summary["data"]["n_requested"]))
         else:
             config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
-                                 seed=args.seed, threads=args.threads)
+                                 seed=args.seed, threads=args.threads, target_bpcer=args.target_bpcer,
+                                 init=args.init)
             if args.data:
                 data, info = folder_datasets(Path(args.data), args.seed)
+            elif args.pool:
+                started = time.perf_counter()
+                data, info = pool_datasets(args.renderings, args.val_renderings, args.seed, args.attacks_per_photo)
+                info["data_seconds"] = time.perf_counter() - started
             else:
                 data, info = synthetic_datasets(args.synthetic, args.seed)
             command = "python -m xai " + " ".join(sys.argv[1:])
@@ -47,17 +60,49 @@ def _cmd_train(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if summary["data"]["kind"] == "pool":
+        return _pool_card(summary, out, args)
     shipped = evaluate_shipped(test, regions=list(summary["regions"])) if out.resolve() == _shipped_dir() else None
     if shipped:
-        summary["shipped_fp16_heldout"] = shipped
-        (out / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+        _save_heldout(summary, out, shipped)
         for region, m in shipped.items():
             print(f"[{region}] held-out with the saved fp16 weights: accuracy {m['accuracy']:.3f}, "
                   f"HTER {m['report']['hter']:.3f}, EER {m['eer']:.3f}")
-    if args.card:
-        write_card(summary, Path(args.card), shipped)
-        print(f"card written to {args.card}")
+    _write_card_if_asked(args.card, write_card, summary, shipped)
     return 0
+
+
+def _pool_card(summary: dict, out: Path, args: argparse.Namespace) -> int:
+    """Measure the saved weights on the held-out pool identities (:mod:`xai.spoof.heldout`) and write the card."""
+    from xai.spoof.heldout import measure_heldout
+    from xai.spoof.train import write_pool_card
+
+    if out.resolve() != _shipped_dir():
+        print("weights saved outside models/weights/spoof_regions: the held-out measurement and card need the "
+              "shipped folder", file=sys.stderr)
+        return 0
+    names = [f"resnet18-cbam-{r}" for r in summary["regions"]]
+    measured = measure_heldout(names, summary["data"]["attacks_per_photo"], progress=print)
+    _save_heldout(summary, out, measured)
+    for name, m in measured.items():
+        print(f"[{name}] held-out (fp16, calibrated): BPCER {m['bpcer'][0]}/{m['bpcer'][1]}, "
+              f"APCER {m['apcer'][0]}/{m['apcer'][1]}, HTER {m['hter']:.3f}")
+    _write_card_if_asked(args.card, write_pool_card, summary, measured)
+    return 0
+
+
+def _save_heldout(summary: dict, out: Path, measured: dict[str, dict]) -> None:
+    """Record the held-out measurement of the saved weights in ``summary`` and rewrite ``out/metrics.json``."""
+    summary["shipped_fp16_heldout"] = measured
+    (out / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+
+
+def _write_card_if_asked(card: str | None, write: Callable[[dict, Path, dict | None], None], summary: dict,
+                         measured: dict[str, dict] | None) -> None:
+    """When ``--card`` names a file, (re)write it with ``write`` (a card writer of :mod:`xai.spoof.train`)."""
+    if card:
+        write(summary, Path(card), measured)
+        print(f"card written to {card}")
 
 
 def _shipped_dir():
@@ -75,6 +120,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--synthetic", type=int, default=1200, help="number of simulated train+val samples")
     source.add_argument("--data", help="real data: DIR/bona_fide/* and DIR/attack/* (images or videos)")
+    source.add_argument("--pool", action="store_true",
+                        help="the bona fide pool (assets/pool): attacks rendered from its train/val identities, "
+                             "measured on its held-out identities")
+    parser.add_argument("--renderings", type=int, default=15, help="--pool: renderings per train photo")
+    parser.add_argument("--val-renderings", type=int, default=4, help="--pool: renderings per validation photo")
+    parser.add_argument("--attacks-per-photo", type=int, default=3, help="--pool: held-out attacks per photo")
+    parser.add_argument("--target-bpcer", type=float, default=0.05,
+                        help="operating threshold: the validation BPCER it is set at")
+    parser.add_argument("--init", default=None, help="start from the region weights in this folder")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-4)

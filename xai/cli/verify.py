@@ -20,11 +20,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from PIL import Image
     from tqdm import tqdm
 
+    from models.registry import load_model
     from xai.core.faces import FaceError
     from xai.core.images import read_image_file
     from xai.core.render import colorize, overlay
     from xai.verify.calibration import ScoreReference, calibrated_confidence
-    from xai.verify.pipeline import DEFAULT_MASKS, decision_map, explain_pair, verify_pair
+    from xai.verify.pipeline import decision_map, default_masks, explain_pair, verify_pair
 
     try:
         probe, gallery = read_image_file(args.probe), read_image_file(args.gallery)
@@ -75,7 +76,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     elif args.explainer != "none":
         for reverse in (False, True):
             label = "gallery" if reverse else "probe"
-            masks = args.masks or DEFAULT_MASKS[args.explainer]
+            masks = args.masks or default_masks(args.explainer, load_model(args.model))
             with tqdm(total=masks, desc=f"{args.explainer} on the {label}", disable=args.json,
                       file=sys.stderr) as bar:
                 def advance(done, _total, _map, bar=bar):
@@ -129,18 +130,20 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from models.registry import verification_embedders
+    from models.registry import DEFAULT_VERIFIER, verification_embedders
     from xai.verify.pipeline import DEFAULT_MASKS, DEFAULT_PRECISION, DEFAULT_SAMPLING
 
     parser = sub.add_parser("verify", help="verify a probe/gallery pair and explain it (seed 001)")
     parser.add_argument("probe")
     parser.add_argument("gallery")
-    parser.add_argument("--model", default="faceres", choices=verification_embedders())
+    parser.add_argument("--model", default=DEFAULT_VERIFIER, choices=verification_embedders(),
+                        help="embedder (default %(default)s: the shipped one that measured best, see its card)")
     parser.add_argument("--explainer", default="fv-rise", choices=["fv-rise", "corr-rise", "cam", "regions", "none"])
     parser.add_argument("--cam", default="grad-cam", help="CAM method for --explainer cam (grad-cam, grad-cam++, …)")
     parser.add_argument("--masks", type=int, default=None,
                         help=f"number of masks (default: fv-rise {DEFAULT_MASKS['fv-rise']}, "
-                             f"corr-rise {DEFAULT_MASKS['corr-rise']})")
+                             f"corr-rise {DEFAULT_MASKS['corr-rise']}; fewer for a slow model such as "
+                             "dlib-resnet, so that a map takes under half a minute)")
     parser.add_argument("--sampling", default=DEFAULT_SAMPLING, choices=["sobol", "random"],
                         help="FV-RISE mask sampling (default %(default)s)")
     parser.add_argument("--precision", default=DEFAULT_PRECISION, choices=["auto", "fp32", "bf16"],

@@ -42,6 +42,13 @@ class CalibrationState:
 def calibration_state(spec: ModelSpec) -> CalibrationState:
     """The calibration a freshly registered model starts with: its spec's threshold, or none ("calibrate")."""
     command = f"`python -m xai calibrate verify --data DIR --model {spec.name}`"
+    if spec.role == "estimator":
+        return CalibrationState(False, None, "no decision threshold (a soft-biometric estimator gives estimates, "
+                                             "not decisions)")
+    if spec.role == "recapture":
+        return CalibrationState(False, None, f"genuine card when the {spec.bona_fide_class} probability is at "
+                                             "least 0.5, i.e. p(recapture) < 0.5 (the ID-card task's decision "
+                                             "rule), not calibrated on your data")
     if spec.role != "embedder":
         return CalibrationState(False, None, f"bona fide when the {spec.bona_fide_class} probability is at least "
                                              "0.5 (the studio's spoof decision rule), not calibrated on your data")
@@ -61,12 +68,23 @@ def _one_line(text: str) -> str:
 def _describe_input(spec: ModelSpec) -> list[str]:
     crop = {"arcface": f"5-point similarity alignment to the ArcFace template scaled to {spec.input_size}",
             "box": f"square crop around the face's landmark box, side (1 + 2 × {spec.margin:g}) × its longer side",
-            "image": "the whole image, resized"}.get(spec.crop, spec.crop)
+            "image": "the whole image, resized",
+            "card": "the seed-003 L1 square (1120 px) at the card centroid, resized"}.get(spec.crop, spec.crop)
     return [f"- {spec.describe_input()}", f"- crop: {crop}"]
 
 
 def _describe_output(spec: ModelSpec) -> list[str]:
-    lines = [f"- output tensor `{spec.output}`: {spec.output_kind}"]
+    if spec.role == "estimator":
+        lines = []
+        if spec.age_output is not None:
+            bins = f" over age bins centred at {', '.join(f'{b:g}' for b in spec.age_bins)} years" if spec.age_bins \
+                else " (years)"
+            lines.append(f"- age: output `{spec.age_output}`, {spec.age_kind}{bins}")
+        if spec.gender_output is not None:
+            lines.append(f"- gender: output `{spec.gender_output}`, {spec.gender_kind}, columns "
+                         f"{', '.join(spec.gender_classes)}")
+        return lines
+    lines = [f"- output tensor `{spec.output or '(the only one)'}`: {spec.output_kind}"]
     if spec.role == "embedder":
         lines.append(f"- metric: {spec.metric}")
     if spec.output_kind in ("logits", "probabilities"):
@@ -116,7 +134,9 @@ def render_model_card(spec: ModelSpec, file_sha256: str, checks: ModelChecks,
              f"{calibration.description}.",
              "",
              "## Explanations",
-             f"CAM target layer: `{spec.cam_layer}`." if spec.cam_layer else
+             (f"CAM target layer: `{spec.cam_layer}`." + (" Its output is read as NHWC (B, h, w, C)."
+                                                          if spec.cam_layout == "NHWC" else "")) if spec.cam_layer else
+             "Soft-biometric estimators are not explained with maps." if spec.role == "estimator" else
              "No CAM target layer in the spec: forward-only explainers (RISE, occlusion) serve it; gradient CAMs "
              "need a layer name and a model that converts to torch.",
              "",

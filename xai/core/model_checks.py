@@ -3,12 +3,17 @@
 :func:`check_model` works on any :class:`~models.base.PretrainedModel` by its role — shipped or the user's own
 (ONNX, TorchScript) — so registering a user model and auditing a shipped one are the same measurement:
 
-* output shape: an embedder gives (1, D) with D ≥ 2; a spoof classifier two classes (spoof, bona fide);
+* output shape: an embedder gives (1, D) with D ≥ 2; a spoof or recapture classifier two classes (spoof,
+  bona fide);
 * finite values (no NaN or ±inf);
 * determinism: the same crop twice gives the same output (bit-identical or within :data:`REPEAT_TOLERANCE`);
 * batch consistency: a batch of two crops equals the two crops run alone (within :data:`BATCH_TOLERANCE`);
 * embedding norm > 0 (the raw norm is reported: a model whose output is already L2-normalised shows 1.0);
 * class probabilities in [0, 1] summing to 1;
+* estimators: a plausible age (:data:`models.spec.AGE_RANGE`, 0–120 years), a gender confidence in [0.5, 1], and
+  (user models) outputs declared as probabilities summing to 1;
+* a user model's ``cam_layer``: its activation on the sample is a 4-D map whose layout agrees with the spec's
+  ``cam_layout`` (:func:`cam_layout_problem`);
 * time per face, measured on single-face runs.
 
 The second crop of each batch is the mirror image of the sample face's crop: a different input of the same kind,
@@ -28,6 +33,7 @@ import torch
 
 from models.base import FaceEmbedder, PretrainedModel, SoftBiometricEstimator, SpoofClassifier
 from models.labels import GENUINE, SPOOF
+from models.spec import AGE_RANGE
 
 #: The real sample face every model is checked on (a public-domain portrait fetched by set-up).
 SAMPLE_FILE = "obama.jpg"
@@ -49,8 +55,9 @@ class ModelChecks:
 
     Attributes:
         name: the model's registry name.
-        role: "embedder", "spoof" or "estimator" (the roles in :data:`PROBES`; ID-card recapture detectors need
-            their task's FFT inputs, and user models cannot play that role yet).
+        role: "embedder", "spoof", "recapture" or "estimator" (the roles in :data:`PROBES`; a shipped ID-card
+            recapture detector needs its task's L1/L2 inputs and is checked by tests/idcard, a user one takes one
+            image and is checked here on the sample image resized).
         sample: file name of the sample image in ``assets/samples/``.
         crop_size: side S of the (S, S, 3) crop the model was given.
         output_shape: shape of the model's output for one face, e.g. (1, 512) for an embedder, (1, 2) for a spoof
@@ -65,6 +72,9 @@ class ModelChecks:
             :mod:`models.labels` order (spoof, bona fide); None for other roles.
         age: estimators: estimated age in years (>= 0) of the sample face; None for other roles.
         gender: estimators: "female" or "male"; None for other roles.
+        cam_activation: user models with a cam_layer that converts for CAM: the shape of its activation on the
+            sample, as hooked (before the cam_layout permutation); None otherwise.
+        cam_layout: the spec's cam_layout that activation was checked against; None without cam_activation.
     """
 
     name: str
@@ -80,6 +90,8 @@ class ModelChecks:
     class_probabilities: tuple[float, ...] | None = None
     age: float | None = None
     gender: str | None = None
+    cam_activation: tuple[int, ...] | None = None
+    cam_layout: str | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready dict of every field (tuples become lists)."""
@@ -103,8 +115,11 @@ class ModelChecks:
         if self.class_probabilities is not None:
             probabilities = ", ".join(f"{p:.4f}" for p in self.class_probabilities)
             out.append(f"classes: {self.class_count}; probabilities on the sample face: {probabilities}")
-        if self.age is not None:
-            out.append(f"estimate on the sample face: age {self.age:.1f}, {self.gender}")
+        if self.role == "estimator":
+            age = f"age {self.age:.1f}" if self.age is not None else "no age output"
+            out.append(f"estimate on the sample face: {age}, {self.gender or 'no gender output'}")
+        if self.cam_activation is not None:
+            out.append(f"CAM layer output: {'×'.join(str(n) for n in self.cam_activation)}, read as {self.cam_layout}")
         return out
 
 
@@ -133,49 +148,159 @@ def _embedder_check(model: FaceEmbedder, output: np.ndarray, crop: torch.Tensor)
     return {"embedding_norm": norm}
 
 
-def _spoof_output(model: SpoofClassifier, crops: torch.Tensor) -> np.ndarray:
+def _two_class_logits(model: PretrainedModel, crops: torch.Tensor) -> np.ndarray:
+    """(B, 2) float64 two-class logits of (B, S, S, 3) crops, without gradients."""
     with torch.no_grad():
         return _array(model.two_class_logits(crops))
 
 
-def _spoof_check(model: SpoofClassifier, output: np.ndarray, crop: torch.Tensor) -> dict:
+def _two_class_probabilities(model: PretrainedModel, output: np.ndarray, requirement: str) -> np.ndarray:
+    """(2,) softmax of the single crop's (1, 2) logits; :class:`ModelCheckError` stating ``requirement`` (the two
+    classes the role must give) when ``output`` has another shape."""
     if output.ndim != 2 or output.shape[1] != 2:
-        raise ModelCheckError(f"{model.name}: a spoof classifier must give 2 classes (spoof, bona fide) for one "
-                              f"face, got shape {output.shape}")
-    probabilities = _softmax(output[0])
+        raise ModelCheckError(f"{model.name}: {requirement}, got shape {output.shape}")
+    return _softmax(output[0])
+
+
+def _own_probability(probability: Callable[[torch.Tensor], torch.Tensor], crop: torch.Tensor) -> float:
+    """The model's own probability for the single (1, S, S, 3) crop, without gradients."""
     with torch.no_grad():
-        bona_fide = float(model.bona_fide_probability(crop)[0])
+        return float(probability(crop)[0])
+
+
+def _class_fields(probabilities: np.ndarray) -> dict:
+    """ModelChecks' class fields of a (2,) softmax in the class order (spoof, genuine)."""
+    return {"class_count": 2, "class_probabilities": (float(probabilities[SPOOF]), float(probabilities[GENUINE]))}
+
+
+def _spoof_check(model: SpoofClassifier, output: np.ndarray, crop: torch.Tensor) -> dict:
+    probabilities = _two_class_probabilities(
+        model, output, "a spoof classifier must give 2 classes (spoof, bona fide) for one face")
+    bona_fide = _own_probability(model.bona_fide_probability, crop)
     if not -PROBABILITY_SLACK <= bona_fide <= 1 + PROBABILITY_SLACK:
         raise ModelCheckError(f"{model.name}: the bona fide probability {bona_fide:.6g} is outside [0, 1]")
     if abs(bona_fide - probabilities[GENUINE]) > PROBABILITY_SLACK:
         raise ModelCheckError(f"{model.name}: the bona fide probability {bona_fide:.6f} differs from the softmax "
                               f"of its two-class logits {probabilities[GENUINE]:.6f}: the class order is inconsistent")
-    return {"class_count": 2, "class_probabilities": (float(probabilities[SPOOF]), float(probabilities[GENUINE]))}
+    return _class_fields(probabilities)
+
+
+def _recapture_output(model: PretrainedModel, crops: torch.Tensor) -> np.ndarray:
+    if not hasattr(model, "two_class_logits"):  # a shipped detector takes the task's L1/L2 branch inputs
+        raise ModelCheckError(f"{model.name}: a shipped ID-card recapture detector takes the L1/L2 card crops of "
+                              "xai/idcard and is checked on synthetic cards (tests/idcard), not on a sample face")
+    return _two_class_logits(model, crops)
+
+
+def _recapture_check(model: PretrainedModel, output: np.ndarray, crop: torch.Tensor) -> dict:
+    probabilities = _two_class_probabilities(
+        model, output, "a recapture classifier must give 2 classes (recapture, genuine) for one image")
+    p_spoof = _own_probability(model.spoof_probability, crop)
+    if abs(p_spoof - probabilities[SPOOF]) > PROBABILITY_SLACK:
+        raise ModelCheckError(f"{model.name}: p(recapture) {p_spoof:.6f} differs from the softmax of its two-class "
+                              f"logits {probabilities[SPOOF]:.6f}: the class order is inconsistent")
+    return _class_fields(probabilities)
+
+
+def _estimated(model: SoftBiometricEstimator) -> tuple[str, ...]:
+    """The attributes ``model`` estimates: a user estimator says; a shipped one gives both."""
+    return tuple(getattr(model, "attributes", ("age", "gender")))
 
 
 def _estimator_output(model: SoftBiometricEstimator, crops: torch.Tensor) -> np.ndarray:
+    """(B, n) float64: per crop [age] if estimated, then [gender confidence, 1 if male] if estimated."""
     with torch.no_grad():
         estimates = model.estimate(crops)
     if len(estimates) != len(crops):
         raise ModelCheckError(f"{model.name}: {len(crops)} crops gave {len(estimates)} estimates")
-    return np.array([[e.age, e.gender_score, 1.0 if e.gender == "male" else 0.0] for e in estimates])
+    attributes = _estimated(model)
+    rows = []
+    for e in estimates:
+        row = [e.age] if "age" in attributes else []
+        if "gender" in attributes:
+            row += [e.gender_score, 1.0 if e.gender == "male" else 0.0]
+        rows.append(row)
+    return np.array(rows, dtype=np.float64)
 
 
 def _estimator_check(model: SoftBiometricEstimator, output: np.ndarray, crop: torch.Tensor) -> dict:
-    age, gender_score, male = output[0]
-    if age < 0:
-        raise ModelCheckError(f"{model.name}: the estimated age {age:.3g} is negative")
-    if not 0.5 - PROBABILITY_SLACK <= gender_score <= 1 + PROBABILITY_SLACK:
-        raise ModelCheckError(f"{model.name}: the gender confidence {gender_score:.6g} is outside [0.5, 1]")
-    return {"age": float(age), "gender": "male" if male else "female"}
+    attributes = _estimated(model)
+    values = list(output[0])
+    measured: dict = {}
+    if "age" in attributes:
+        age = float(values.pop(0))
+        low, high = AGE_RANGE
+        if not low <= age <= high:
+            raise ModelCheckError(f"{model.name}: the estimated age of the sample face is {age:.4g} years, outside "
+                                  f"the plausible range {low:g}–{high:g}; check age_kind, age_bins and the input "
+                                  "scale/mean/std in the spec")
+        measured["age"] = age
+    if "gender" in attributes:
+        gender_score, male = values
+        if not 0.5 - PROBABILITY_SLACK <= gender_score <= 1 + PROBABILITY_SLACK:
+            raise ModelCheckError(f"{model.name}: the gender confidence {gender_score:.6g} is outside [0.5, 1]")
+        measured["gender"] = "male" if male else "female"
+    sums = model.probability_sums(crop) if hasattr(model, "probability_sums") else {}
+    for attribute, off in sums.items():
+        if off > PROBABILITY_SUM_SLACK:
+            kind = f"{attribute}_kind"
+            raise ModelCheckError(f"{model.name}: the spec says {kind} = \"probabilities\", but the "
+                                  f"{attribute}_output's values on the sample face sum to {1 + off:.4g} or "
+                                  f"{1 - off:.4g}, not 1 (off by {off:.3g}); use {kind} = \"logits\" if they are "
+                                  "scores before a softmax")
+    return measured
 
 
 #: role → how to run and read it (a new role is one entry here)
 PROBES: dict[str, _Probe] = {
     "embedder": _Probe(_embedder_output, _embedder_check),
-    "spoof": _Probe(_spoof_output, _spoof_check),
+    "spoof": _Probe(_two_class_logits, _spoof_check),
+    "recapture": _Probe(_recapture_output, _recapture_check),
     "estimator": _Probe(_estimator_output, _estimator_check),
 }
+
+#: Probability outputs (age bins, two gender classes) must sum to 1 within this (float32 softmax, fp16 weights).
+PROBABILITY_SUM_SLACK = 1e-3
+
+
+def cam_layout_problem(shape: tuple[int, ...], layout: str, input_size: int) -> str:
+    """Why a cam_layer activation of ``shape`` (as hooked) contradicts ``layout`` ("" when it does not).
+
+    The model input is square (``input_size`` × ``input_size``), so a feature map's two spatial dimensions are equal.
+    An activation (B, a, b, c) read as NCHW has spatial (b, c), as NHWC (a, b): when the declared reading has
+    unequal spatial sides and the other reading equal ones, the layout is likely wrong. When both readings (or
+    neither) are square the shape cannot tell, and nothing is refused.
+    """
+    if len(shape) != 4:
+        return (f"its output is {_shape_text(shape)}, not a 4-D feature map (B, C, h, w) or (B, h, w, C): name a "
+                "convolution's (or its activation's) node as cam_layer")
+    _, a, b, c = shape
+    nchw_square, nhwc_square = b == c, a == b
+    if layout == "NCHW" and not nchw_square and nhwc_square:
+        return (f"its output {_shape_text(shape)} reads as NHWC (h × w = {a} × {b}, C = {c}) for the square "
+                f"{input_size} × {input_size} input, but the spec's cam_layout is \"NCHW\" (C = {a}, h × w = {b} × "
+                f"{c}); set cam_layout = \"NHWC\" in the spec")
+    if layout == "NHWC" and not nhwc_square and nchw_square:
+        return (f"its output {_shape_text(shape)} reads as NCHW (C = {a}, h × w = {b} × {c}) for the square "
+                f"{input_size} × {input_size} input, but the spec's cam_layout is \"NHWC\" (h × w = {a} × {b}, "
+                f"C = {c}); set cam_layout = \"NCHW\" (or leave it out) in the spec")
+    return ""
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(n) for n in shape) + ")"
+
+
+def _cam_checks(model: PretrainedModel, single: torch.Tensor) -> dict:
+    """A user model's cam_layer activation on the sample and its layout check ({} when no CAM can run)."""
+    spec = getattr(model, "spec", None)
+    if spec is None or spec.cam_layer is None or not model.differentiable:
+        return {}
+    shape = model.cam_activation_shape(single)
+    problem = cam_layout_problem(shape, spec.cam_layout, spec.input_size)
+    if problem:
+        raise ModelCheckError(f"{model.name}: the cam_layer {spec.cam_layer!r}: {problem}")
+    return {"cam_activation": tuple(int(n) for n in shape), "cam_layout": spec.cam_layout}
 
 def _array(output: torch.Tensor) -> np.ndarray:
     return output.detach().to(torch.float64).cpu().numpy()
@@ -285,6 +410,7 @@ def check_model(model: PretrainedModel, sample: str = SAMPLE_FILE) -> ModelCheck
         raise ModelCheckError(f"{model.name}: the output depends on the batch: a batch of 2 differs from the "
                               f"2 faces run alone by up to {batch_difference:.3g} "
                               f"(allowed {BATCH_TOLERANCE * scale:.3g})")
+    measured.update(_cam_checks(model, single))
     return ModelChecks(name=model.name, role=role, sample=sample, crop_size=model.crop_spec.size,
                        output_shape=tuple(int(n) for n in first.shape), repeat_difference=repeat,
                        batch_difference=batch_difference, seconds_per_face=min(seconds), **measured)

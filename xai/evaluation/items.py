@@ -235,3 +235,34 @@ def pair_batch(source: Path) -> list[BatchItem]:
         raise ValueError(f"{path} needs the columns probe,gallery")
     return [(f"{Path(r['probe']).stem}__{Path(r['gallery']).stem}",
              [path.parent / r["probe"], path.parent / r["gallery"]]) for r in rows]
+
+
+def batch_fields(source: Path, items: Sequence[BatchItem]) -> list[dict]:
+    """The protocol's other columns of each batch item, in ``items`` order (what a batch records beside a result).
+
+    Pairs read from a CSV (:func:`pair_batch`) get that row's columns other than probe and gallery (e.g. ``same``,
+    ``probe_age``, ``gallery_gender``), plus ``label`` (1 same person, 0 not) when ``same`` parses. A single image
+    under a ``bona_fide/``-like or ``attack/``-like folder of ``source`` gets its ``label``. Others get ``{}``.
+    """
+    path = source / "pairs.csv" if source.is_dir() else source
+    rows: list[dict] = []
+    if path.is_file() and path.suffix.lower() == ".csv":
+        with open(path, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    out = []
+    for index, (_name, paths) in enumerate(items):
+        fields: dict = {}
+        if len(rows) == len(items) and len(paths) == 2 and {"probe", "gallery"} <= set(rows[index]):
+            fields = {k: v for k, v in rows[index].items() if k not in ("probe", "gallery") and k is not None}
+            if "same" in fields:
+                try:
+                    fields["label"] = parse_label(fields["same"], f"{path} row {index + 2}")
+                except ValueError:
+                    pass
+        elif len(paths) == 1 and source.is_dir():
+            folders = [part.lower() for part in paths[0].relative_to(source).parts[:-1]]
+            label = next((GENUINE if f in BONA_FIDE_DIRS else SPOOF for f in reversed(folders)
+                          if f in BONA_FIDE_DIRS or f in ATTACK_DIRS), None)
+            fields = {} if label is None else {"label": label}
+        out.append(fields)
+    return out

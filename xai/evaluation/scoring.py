@@ -105,7 +105,16 @@ def score_items(task: str, model: str, items: Sequence[LabelledItem], score: Cal
             out.append(ScoredItem(item.name, item.label, None, None, f"{type(exc).__name__}: {exc}"))
     if progress:
         progress(len(items), len(items), "done")
-    scored = tuple(out)
+    return summarize_scored(task, model, out, threshold, score_name, apcer_target, class_names)
+
+
+def summarize_scored(task: str, model: str, scored: Sequence[ScoredItem], threshold: float, score_name: str,
+                     apcer_target: float = 0.05, class_names: tuple[str, str] = DEFAULT_CLASS_NAMES) -> Evaluation:
+    """The :class:`Evaluation` of items already scored (e.g. by the batch engine's workers), in their order.
+
+    ``summary`` is None, with the reason in ``problem``, when no item was scored or only one class was.
+    """
+    scored = tuple(scored)
     evaluation = Evaluation(task, model, score_name, scored, None, class_names=class_names)
     y, s = evaluation.arrays()
     if y.size == 0:

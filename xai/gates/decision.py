@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.heldout import best_measured
+from models.registry import REGISTRY
 from xai.core.crops import model_crop
 from xai.core.faces import DetectedFace
 from xai.core.regions import run_face_pipeline
@@ -35,14 +37,19 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
 }
 OUTCOME_WORDS = {LIVE: "strong live: accept the selfie", SPOOF: "strong spoof: reject the selfie",
                  DOUBTFUL: "doubt: a person has to check this selfie"}
-#: The default liveness model: the only shipped spoof model trained on print and replay attacks (simulated ones of
-#: the sample portraits; see its card). human-antispoof (computer-generated faces) and human-liveness can be chosen.
-DEFAULT_LIVENESS_MODELS = ("resnet18-cbam-full_face",)
+#: The default liveness model: the shipped spoof model with the lowest held-out HTER its card states (real faces of
+#: the bona fide pool's held-out identities and simulated attacks of them; models.heldout). Any can be chosen.
+DEFAULT_LIVENESS_MODELS = (best_measured([e.name for e in REGISTRY if e.role == "spoof"]),)
 
 
 @dataclass(frozen=True, slots=True)
 class LivenessScore:
     """The liveness score: the mean bona fide probability of the selected spoof models.
+
+    The region models' bona fide probabilities are calibrated (see ``models/zoo/spoof_regions.py``): 0.5 is each
+    model's operating threshold, set on the bona fide pool's validation split at 5 % BPCER, so the liveness band
+    "spoof < 0.5" rejects exactly what the model's own decision rejects. Other spoof models give their own
+    probability, where 0.5 is their arg-max.
 
     Attributes:
         liveness: in [0, 1]; 1 = certainly a live face.

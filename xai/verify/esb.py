@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -9,16 +10,18 @@ import numpy as np
 import torch
 
 from models.base import ModelUnavailableError, SoftBiometricEstimator, SoftBiometrics
-from models.registry import entry, load_model, names
+from models.registry import DEFAULT_VERIFIER, entry, load_model, names
 from xai.core.crops import model_crop
 from xai.core.faces import DetectedFace, FaceError, largest_face
 
 AGE_AGREEMENT_YEARS = 10.0
+GENDERS = ("female", "male")
 
 
 @dataclass(frozen=True, slots=True)
 class PairSoftBiometrics:
-    """One estimator's view of a probe/gallery pair; ``agrees``: same gender and ages within 10 years."""
+    """One estimator's view of a probe/gallery pair; ``agrees``: same gender and ages within 10 years (of the
+    attributes the estimator gives: a user estimator may give only one; the other is NaN / "unknown")."""
 
     estimator: str
     probe: SoftBiometrics
@@ -34,7 +37,15 @@ class PairSoftBiometrics:
 
     @property
     def agrees(self) -> bool:
-        return self.gender_agrees and self.age_gap <= AGE_AGREEMENT_YEARS
+        age_ok = math.isnan(self.age_gap) or self.age_gap <= AGE_AGREEMENT_YEARS  # NaN: no age estimated
+        return self.gender_agrees and age_ok
+
+
+def describe_estimate(estimate: SoftBiometrics) -> str:
+    """e.g. "female, 34 y"; an attribute the estimator does not give is left out ("34 y", "female")."""
+    parts = [estimate.gender] if estimate.gender in GENDERS else []
+    parts += [] if math.isnan(estimate.age) else [f"{estimate.age:.0f} y"]
+    return ", ".join(parts) or "no estimate"
 
 
 def available_estimators(loader: Callable[[str], SoftBiometricEstimator] = load_model) -> list[str]:
@@ -114,14 +125,14 @@ def esb_table(records: list[EsbRecord]) -> list[EsbCell]:
     for estimator in sorted({r.estimator for r in records}):
         for group, members in groups.items():
             rows = [r for r in records if r.estimator == estimator and r.category in members]
-            genders = [r.gender == r.true_gender for r in rows if r.true_gender is not None]
-            ages = [abs(r.age - r.true_age) for r in rows if r.true_age is not None]
+            genders = [r.gender == r.true_gender for r in rows if r.true_gender is not None and r.gender in GENDERS]
+            ages = [abs(r.age - r.true_age) for r in rows if r.true_age is not None and not math.isnan(r.age)]
             cells.append(EsbCell(estimator, group, 100.0 * float(np.mean(genders)) if genders else float("nan"),
                                  len(genders), float(np.mean(ages)) if ages else float("nan"), len(ages)))
     return cells
 
 
-def evaluate_esb(pairs_csv: str, model: str = "faceres",
+def evaluate_esb(pairs_csv: str, model: str = DEFAULT_VERIFIER,
                  loader: Callable[[str], SoftBiometricEstimator] = load_model,
                  progress: Callable[[int, int], None] | None = None) -> tuple[list[EsbCell], list[dict]]:
     """Global ESB over a pair protocol CSV: columns probe, gallery, same (1/0, true/false) and optionally

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from models.registry import DEFAULT_VERIFIER
 from xai.core.metrics import GENUINE, SPOOF
 from xai.evaluation.adapter import TaskEvaluation
 from xai.evaluation.items import PAIRS, LabelledItem
@@ -18,7 +19,7 @@ from xai.evaluation.summary import MetricRow
 
 #: evaluation class names: (label 0, label 1)
 EVALUATION_CLASSES = ("impostor pair", "genuine pair")
-DEFAULT_MODEL = "faceres"
+DEFAULT_MODEL = DEFAULT_VERIFIER
 #: verification meaning of APCER, BPCER, ACER, added to the seeds' metric rows
 VERIFY_ROWS: tuple[MetricRow, ...] = (
     ("FAR (verification)", "apcer", "impostor pairs accepted / impostor pairs (= FMR)"),

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from models.base import FaceEmbedder
-from models.registry import load_model, names, verification_embedders
+from models.registry import DEFAULT_VERIFIER, load_model, names, verification_embedders
 from xai.core.crops import model_crop
 from xai.core.faces import DetectedFace, detect_faces, usable_face
 from xai.explain.rise.corr import corr_rise
@@ -30,10 +30,27 @@ EXPLAINERS = ("fv-rise", "corr-rise")
 #: Masks per map: FV-RISE at the size that reaches rank correlation ≥ 0.97 with an 8000-mask map on faceres
 #: with Sobol sampling (bench/bench_rise.py); CorrRISE at the original 1000.
 DEFAULT_MASKS = {"fv-rise": 768, "corr-rise": 1000}
+#: The mask counts offered (page sliders); a default is always one of them.
+MASK_CHOICES = {"fv-rise": (128, 256, 512, 768, 1024, 2048, 4096, 10000),
+                "corr-rise": (250, 500, 1000, 2000, 4000, 10000)}
+#: Longest a default map should take on a 2-core CPU; a model slower than that at DEFAULT_MASKS gets fewer masks.
+DEFAULT_MAP_SECONDS = 25.0
 DEFAULT_SAMPLING = "sobol"
 # bf16 where the CPU has it and the maps agree (xai.core.precision); faceres on avx512_bf16: 2.4× faster, map r ≥ 0.9995
 DEFAULT_PRECISION = "auto"
 DEFAULT_BATCH = 8  # masked probes per forward pass: the fastest on 2 cores in bench/bench_rise.py
+
+
+def default_masks(explainer: str, model: FaceEmbedder) -> int:
+    """Masks of a default ``explainer`` map ("fv-rise" or "corr-rise") for ``model``: :data:`DEFAULT_MASKS`, or for
+    a model whose ``slow_ms_per_face`` would make that take longer than :data:`DEFAULT_MAP_SECONDS`, the largest
+    count of :data:`MASK_CHOICES` that fits (at least the smallest). dlib-resnet (82 ms a face): 256 and 250."""
+    default = DEFAULT_MASKS[explainer]
+    cost = model.slow_ms_per_face
+    if not cost or default * cost / 1000 <= DEFAULT_MAP_SECONDS:
+        return default
+    fitting = [n for n in MASK_CHOICES[explainer] if n * cost / 1000 <= DEFAULT_MAP_SECONDS]
+    return max(fitting, default=MASK_CHOICES[explainer][0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +109,7 @@ def _embedder(name: str, loader: Callable[[str], FaceEmbedder]) -> FaceEmbedder:
                      f"{', '.join(verification_embedders())}")
 
 
-def verify_pair(probe: np.ndarray, gallery: np.ndarray, model: str = "faceres",
+def verify_pair(probe: np.ndarray, gallery: np.ndarray, model: str = DEFAULT_VERIFIER,
                 loader: Callable[[str], FaceEmbedder] = load_model,
                 faces: tuple[Sequence[DetectedFace], Sequence[DetectedFace]] | None = None) -> VerificationResult:
     """Verify two (H, W, 3) uint8 RGB photos; :class:`xai.core.faces.FaceError` when a face is missing.

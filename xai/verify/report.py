@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from models.registry import DEFAULT_VERIFIER
 from xai.report.builder import (
     AuditReport,
     GateRunner,
@@ -34,10 +35,10 @@ from xai.report.builder import (
 from xai.verify.maps import PairMap
 from xai.verify.pipeline import (
     DEFAULT_BATCH,
-    DEFAULT_MASKS,
     EXPLAINERS,
     VerificationResult,
     decision_map,
+    default_masks,
     explain_pair,
     map_faithfulness,
     verify_pair,
@@ -89,7 +90,7 @@ def explain_sides(result: VerificationResult, explainer: str = "fv-rise", n_mask
 
     _check_explainer(explainer)
     load = loader or load_model
-    n_masks = DEFAULT_MASKS[explainer] if n_masks is None else n_masks
+    n_masks = default_masks(explainer, load(result.model)) if n_masks is None else n_masks
     batch_size = DEFAULT_BATCH if batch_size is None else batch_size
     sides = []
     for reverse in ([False, True] if both_ways else [False]):
@@ -124,7 +125,10 @@ def assemble_verify_report(probe: ReportInput, gallery: ReportInput, result: Ver
     if len(sides) not in (1, 2):
         raise ValueError(f"a verification report explains one or both directions, got {len(sides)} side(s)")
     gates.check_inputs([probe, gallery])
-    n_masks = DEFAULT_MASKS[explainer] if n_masks is None else n_masks
+    if n_masks is None:
+        from models.registry import load_model
+
+        n_masks = default_masks(explainer, (loader or load_model)(result.model))
     batch_size = DEFAULT_BATCH if batch_size is None else batch_size
     both_ways = len(sides) == 2
     p_rec, g_rec = input_record(probe), input_record(gallery)
@@ -183,7 +187,7 @@ def assemble_verify_report(probe: ReportInput, gallery: ReportInput, result: Ver
                        scores, tuple(pictures), faith, gates.records, plain, details)
 
 
-def build_verify_report(probe: ReportInput, gallery: ReportInput, gates: GateRunner, model: str = "faceres",
+def build_verify_report(probe: ReportInput, gallery: ReportInput, gates: GateRunner, model: str = DEFAULT_VERIFIER,
                         explainer: str = "fv-rise", n_masks: int | None = None, seed: int = 0,
                         sampling: str = "sobol", precision: str = "auto", both_ways: bool = False,
                         early_stop: bool = False, batch_size: int | None = None, curve_steps: int = 8,
@@ -193,7 +197,7 @@ def build_verify_report(probe: ReportInput, gallery: ReportInput, gates: GateRun
 
     ``precision`` "auto" may score in bf16 on a CPU with native bfloat16: the precision actually used is recorded
     per map (``details.precision_used``) and :func:`replay_parameters` replays with it. ``n_masks`` and
-    ``batch_size`` default to the page's (:data:`xai.verify.pipeline.DEFAULT_MASKS`,
+    ``batch_size`` default to the page's (:func:`xai.verify.pipeline.default_masks`,
     :data:`xai.verify.pipeline.DEFAULT_BATCH`). ``gates`` runs the seed-002 quality gates
     (``xai.gates.report.GATE_RUNNER``, handed on by the caller) when ``with_gates``.
 
