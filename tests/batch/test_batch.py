@@ -200,7 +200,7 @@ def test_a_worker_killed_from_outside_and_items_that_keep_failing_end_listed_nev
     with Client(local.scheduler_address, timeout="30s") as client:
         target_pid = next(iter(client.run(os.getpid).values()))
     run, codes = explain_in_background(SPOOF, source, out, "--cluster", local.scheduler_address,
-                                       "--no-worker-timeout", "30")
+                                       "--no-worker-timeout", "90")
     stored_at_kill = wait_for_stored(out, 3, run)
     os.kill(target_pid, signal.SIGKILL)
     run.join(RUN_LIMIT_S + 60)
