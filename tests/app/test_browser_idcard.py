@@ -15,7 +15,7 @@ def test_idcard_page_shows_a_prediction_and_the_explanations():
         page.get_by_role("button", name="Download the explanation (PNG)").wait_for(timeout=300_000)
         prediction = page.get_by_test_id("stMetricValue").first.inner_text()
         p_spoof = page.get_by_test_id("stMetricValue").nth(1).inner_text()
-        widths = rendered_image_widths(page)
+        widths = rendered_image_widths(page, minimum=10)
         first = page.get_by_test_id("stImage").locator("img").first
         pixels = first.evaluate(
             """img => { const c = document.createElement('canvas'); c.width = img.naturalWidth;
